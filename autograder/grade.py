@@ -1,0 +1,108 @@
+"""Grade one submission: stage its files, start its runner, run every test, score them with the rubric."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from autograder import framework, sandbox
+from autograder.rubric import Rubric
+from autograder.session import RunnerSession
+from autograder.submission import Submission, SubmissionError, stage
+
+
+@dataclass
+class GradeOptions:
+    """How to grade: which tests, with what rubric, sandbox and limits, and where CIFAR-10 is (None: skip those)."""
+
+    rubric: Rubric
+    tests: list[str]
+    scratch: Path
+    sandboxed: bool = True
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    data: Path | None = None
+    call_timeout: float = 20.0
+
+
+@dataclass
+class TestResult:
+    name: str
+    score: float
+    max_score: float
+    status: str
+    output: str
+    seconds: float
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    score: float
+    max_score: float
+    tests: list[TestResult]
+    notes: list[str]
+    execution_time: float
+    timestamp: str | None = None
+    error: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SubmissionResult:
+        tests = [TestResult(**t) for t in data.get("tests", [])]
+        return cls(**{**data, "tests": tests})
+
+
+def selected_tests(names: list[str] | None, with_data: bool) -> list[str]:
+    """The registered tests to run: NAMES (exact names or prefixes such as 'layers.'), minus those needing data."""
+    import autograder.hidden  # noqa: F401 - registers the tests
+
+    hidden = [n for n in framework.TESTS if framework.TEST_INFO[n]["suite"] == "hidden"]
+    chosen = [n for n in hidden if not names or any(n == p or n.startswith(p) for p in names)]
+    return [n for n in chosen if with_data or not framework.TEST_INFO[n]["needs_data"]]
+
+
+def grade(sub: Submission, options: GradeOptions) -> SubmissionResult:
+    """Grade SUB with OPTIONS and return its result (never raises for anything the submission does)."""
+    start = time.monotonic()
+    scratch = options.scratch / sub.student
+    try:
+        root = stage(sub, scratch)
+    except SubmissionError as exc:
+        return _ungradable(sub, options, str(exc), time.monotonic() - start)
+    outcomes: list[framework.Outcome] = []
+    session = RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=options.data,
+                            call_timeout=options.call_timeout)
+    context = {
+        "partial": options.rubric.partial,
+        "data_host": options.data,
+        "data_runner": "/data" if options.sandboxed else str(options.data),
+        "submission_runner": "/submission" if options.sandboxed else str(root.resolve()),
+        "notes": sub.notes,
+    }
+    with session:
+        for name in options.tests:
+            outcomes.append(framework.run_test(name, session, context))
+    results = [_scored(o, options.rubric.points.get(o.name, 0.0)) for o in outcomes]
+    total = sum(r.score for r in results)
+    return SubmissionResult(sub.student, round(total, 4), _max(options), results, list(sub.notes),
+                            round(time.monotonic() - start, 3), sub.timestamp)
+
+
+def _max(options: GradeOptions) -> float:
+    return sum(options.rubric.points.get(n, 0.0) for n in options.tests)
+
+
+def _scored(outcome: framework.Outcome, points: float) -> TestResult:
+    score = round(points * outcome.fraction, 4)
+    status = "passed" if outcome.fraction >= 1.0 else "failed"
+    return TestResult(outcome.name, score, points, status, "\n".join(outcome.lines), round(outcome.seconds, 3))
+
+
+def _ungradable(sub: Submission, options: GradeOptions, why: str, seconds: float) -> SubmissionResult:
+    tests = [TestResult(n, 0.0, options.rubric.points.get(n, 0.0), "failed", f"FAIL not graded: {why}", 0.0)
+             for n in options.tests]
+    return SubmissionResult(sub.student, 0.0, _max(options), tests, [*sub.notes, why], round(seconds, 3),
+                            sub.timestamp, error=why)

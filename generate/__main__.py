@@ -1,0 +1,92 @@
+"""`python -m generate [--no-execute] [--data DIR]`, run from the course root.
+
+Regenerates from scratch:
+- release/assignment2: nbgrader's student notebooks, README.md, collect_submission.py, the stubbed package;
+- solutions/assignment2: nbgrader's solution notebooks (executed unless --no-execute), the clean package,
+  inline_questions.md (answer keys and rubrics).
+"""
+
+import argparse
+import logging
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from nbgrader.converters.base import NbGraderException
+
+from generate.answer_key import answer_key_markdown
+from generate.execute import ExecutionFailed, execute_notebook, resolve_data_dir
+from generate.layout import INLINE_QUESTIONS, Course, ordered_notebooks
+from generate.nbgrader_steps import generate_release, generate_solutions
+from generate.package import render_package, write_package
+from generate.stubber import AnnotationError, solution_source, stub_source
+
+
+@contextmanager
+def _timed(what: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    print(f"  {what}: {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m generate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-execute", action="store_true", help="do not execute the solution notebooks")
+    parser.add_argument("--data", metavar="DIR", help="CIFAR-10 folder (default: $CS231N_CIFAR10_DIR)")
+    return parser.parse_args(argv)
+
+
+def _report(target: Path, root: Path) -> None:
+    files = sorted(path for path in target.rglob("*") if path.is_file())
+    print(f"{target.relative_to(root)}: {len(files)} files")
+    for path in files:
+        print(f"  {path.relative_to(target)}")
+
+
+def generate(course: Course, data_dir: Path | None) -> None:
+    """Writes release/assignment2 and solutions/assignment2 of `course`; executes solutions if data_dir."""
+    with _timed("annotated sources read and checked"):
+        stubs = render_package(course.package, stub_source)
+        clean = render_package(course.package, solution_source)
+        answer_key = answer_key_markdown(ordered_notebooks(course.source))
+    for target in (course.release, course.solutions):
+        shutil.rmtree(target, ignore_errors=True)
+    with _timed("nbgrader generate_assignment (release, gradebook)"):
+        generate_release(course.root)
+    with _timed("nbgrader generate_solution"):
+        generate_solutions(course.root)
+    write_package(stubs, course.release)
+    write_package(clean, course.solutions)
+    (course.solutions / INLINE_QUESTIONS).write_text(answer_key, encoding="utf-8")
+    if data_dir is not None:
+        for notebook in ordered_notebooks(course.solutions):
+            print(f"executing {notebook.relative_to(course.root)} ...", flush=True)
+            with _timed(f"{notebook.name} executed"):
+                execute_notebook(notebook, data_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit status."""
+    args = _parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s (%(name)s) %(message)s")
+    course = Course(Path.cwd())
+    start = time.perf_counter()
+    try:
+        data_dir = None if args.no_execute else resolve_data_dir(args.data)
+        generate(course, data_dir)
+    except (AnnotationError, ValueError, FileNotFoundError, NbGraderException, ExecutionFailed) as err:
+        print(f"generate: error: {err}", file=sys.stderr)
+        return 1
+    _report(course.release, course.root)
+    _report(course.solutions, course.root)
+    executed = "not executed (--no-execute)" if data_dir is None else f"executed with data from {data_dir}"
+    print(f"done in {time.perf_counter() - start:.1f} s; solution notebooks {executed}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""nbgrader's configuration of the course. nbgrader reads it from the current directory: run nbgrader here.
+
+This folder is the course directory (source/, release/, solutions/, submitted/, autograded/, feedback/ and
+the gradebook). `python -m generate` builds release/ and solutions/ (with nbgrader's own steps for the
+notebooks); see docs/annotated-source.md.
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by the loader of nbgrader's config files)
+
+ROOT = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = "cs231n"
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.solution_directory = "solutions"
+# The gradebook holds the hidden tests in plain text: it stays here (gitignored), never in release/.
+c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
+# Files nbgrader never copies (into the release, the solutions, or from a submission to autograded/):
+# caches, the CIFAR-10 data set and its downloaded archive.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "__pycache__",
+    "*.pyc",
+    "feedback",
+    "cifar-10-batches-py",
+    "*.tar.gz",
+]
+
+# Grade the student's own package: autograde must not replace any of the student's .py files under
+# cs231n/ by the instructor's copy (nbgrader overwrites every non-notebook file of the source folder).
+_STUDENT_PY = sorted(
+    path.relative_to(ROOT).as_posix()
+    for path in (ROOT / "cs231n").rglob("*.py")
+    if "__pycache__" not in path.parts
+)
+c.Autograde.exclude_overwriting = {"assignment2": _STUDENT_PY}
+
+# Always the python3 kernel of the interpreter running nbgrader, whatever kernelspec a submitted notebook
+# names (autograde also restores the source notebook's kernelspec metadata before executing). Settings of
+# nbconvert's ExecutePreprocessor apply to nbgrader's Execute, its subclass.
+c.ExecutePreprocessor.kernel_name = "python3"
+# Training cells take minutes on a small machine; a stuck cell still ends.
+c.ExecutePreprocessor.timeout = 1800
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
