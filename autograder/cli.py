@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="run student code WITHOUT bubblewrap: it can then read and change your files, use the "
                         "network and leave processes behind. Only for trusted code on machines without bwrap.")
     g.add_argument("--quiet", action="store_true", help="print only the summary")
+    g.add_argument("--gradebook", metavar="URL",
+                   help="also write the scores into this nbgrader gradebook (e.g. sqlite:///gradebook.db) and add "
+                        "its manual grades to grades.csv")
+    g.add_argument("--course-id", default="cs231n", help="nbgrader course id (default cs231n)")
+    g.add_argument("--assignment", default="assignment2", help="nbgrader assignment (default assignment2)")
 
     c = sub.add_parser("check", help="check your own assignment folder with the public tests")
     c.add_argument("path", type=Path, nargs="?", default=Path("."), help="your assignment folder (default: .)")
@@ -84,7 +89,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"[{i}/{len(todo)}] {result.student}: {result.score:g}/{result.max_score:g} "
                       f"({result.execution_time:.1f} s)", flush=True)
-    path = results.write_grades(out)
+    extra = None
+    if args.gradebook:
+        from autograder import gradebook
+
+        written = gradebook.write_results(args.gradebook, args.course_id, args.assignment, the_rubric.points,
+                                          results.read_all(out))
+        extra = gradebook.manual_points(args.gradebook, args.course_id, args.assignment)
+        print(f"gradebook: {written} students written to {gradebook.companion(args.assignment)} in {args.gradebook}")
+    path = results.write_grades(out, extra)
     print(f"graded {len(todo)} of {len(subs)} submissions ({len(subs) - len(todo)} already had results); "
           f"results in {out}/, grades in {path}")
     return 0

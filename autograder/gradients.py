@@ -26,6 +26,7 @@ def backward_test(
     tol: float,
     consistency_tol: float = 1e-5,
     backward: str = "",
+    forward: str = "",
 ) -> None:
     """Grade LAYER_backward on INPUTS (the differentiable arrays, followed by EXTRA non-differentiable arguments).
 
@@ -33,14 +34,16 @@ def backward_test(
     taken with respect to. Full credit: every gradient has the right shape and matches the reference within TOL.
     Otherwise, if the gradients agree with the student's own forward, the rubric's partial credit for a backward
     that is right for a wrong forward (or the feedback that the backward itself is wrong). BACKWARD names the
-    backward function when it is not LAYER_backward (e.g. "batchnorm_backward_alt")."""
+    backward function when it is not LAYER_backward (e.g. "batchnorm_backward_alt"), FORWARD the forward function
+    when it is not LAYER_forward (e.g. "conv_forward_naive")."""
     backward = backward or f"{layer}_backward"
-    fwd, bwd = f"layers.{layer}_forward", f"layers.{backward}"
+    forward = forward or f"{layer}_forward"
+    fwd, bwd = f"layers.{forward}", f"layers.{backward}"
     ref_out, ref_cache = ref_forward(*[x.copy() for x in inputs], *_copy(extra))
     dout = t.rng.standard_normal(ref_out.shape)
     expected = ref_backward(dout.copy(), ref_cache)
-    student = t.call(fwd, *inputs, *extra, what=f"{layer}_forward (needed to test {backward})")
-    _, cache = checks.unpack(student, 2, f"{layer}_forward", "(out, cache)")
+    student = t.call(fwd, *inputs, *extra, what=f"{forward} (needed to test {backward})")
+    _, cache = checks.unpack(student, 2, forward, "(out, cache)")
     grads = t.call(bwd, dout, cache, what=backward)
     if len(grad_names) == 1 and isinstance(grads, np.ndarray):
         grads = (grads,)
@@ -56,8 +59,8 @@ def backward_test(
         return
 
     def own_forward(xs: list[np.ndarray]) -> np.ndarray:
-        value = t.call(fwd, *xs, *extra, what=f"{layer}_forward")
-        return checks.array(checks.unpack(value, 2, f"{layer}_forward", "(out, cache)")[0], f"{layer}_forward: out")
+        value = t.call(fwd, *xs, *extra, what=forward)
+        return checks.array(checks.unpack(value, 2, forward, "(out, cache)")[0], f"{forward}: out")
 
     shaped = {idx: g for g, idx in zip(grads, differentiable, strict=True)}
     try:
@@ -66,13 +69,13 @@ def backward_test(
         ok, worst = False, float("inf")
     if ok and not _forward_matches(t, own_forward, inputs, ref_out):
         fraction = float(t.options.get("partial", {}).get("backward_matches_wrong_forward", 0.5))
-        t.award(fraction, f"your {backward} is consistent with your {layer}_forward (numerical gradient "
-                f"error {worst:.1e}), but {layer}_forward itself is wrong: fix the forward pass; partial credit")
+        t.award(fraction, f"your {backward} is consistent with your {forward} (numerical gradient "
+                f"error {worst:.1e}), but {forward} itself is wrong: fix the forward pass; partial credit")
         raise Fail("; ".join(failures))
     if ok:
         raise Fail("; ".join(failures) + " (the gradients pass a numerical check along a few random directions but "
                    "not the full comparison: look for an error in a part of the gradient that only some inputs reach)")
-    raise Fail("; ".join(failures) + f" (they also disagree with numerical gradients of your own {layer}_forward: "
+    raise Fail("; ".join(failures) + f" (they also disagree with numerical gradients of your own {forward}: "
                "the backward pass itself is wrong)")
 
 

@@ -16,6 +16,7 @@ import resource
 import shutil
 import sys
 import sysconfig
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,14 +145,21 @@ class PidsCgroup:
         except OSError:
             pass
 
-    def remove(self) -> None:
-        if self.path is not None:
+    def remove(self, wait: float = 5.0) -> None:
+        """Kill what is left in the group and delete it (retrying while killed processes are still exiting)."""
+        if self.path is None:
+            return
+        deadline = time.monotonic() + wait
+        while True:
             self.kill_all()
             try:
                 self.path.rmdir()
+                break
             except OSError:
-                pass
-            self.path = None
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+        self.path = None
 
 
 def apply_limits(limits: Limits) -> None:

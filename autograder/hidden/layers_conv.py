@@ -5,10 +5,11 @@ pooling windows, batch size 1, one channel) is its own part, named by the settin
 costs only that share of the points and the feedback says where to look. The shared helpers (Case, forward_parts,
 backward_parts) are also used by the spatial normalization tests.
 
-Thresholds: on these inputs correct float64 code that sums in another order than the reference (explicit loops over
-every filter tap, einsum on sliding windows) differs from it by at most 1.2e-14 (conv out), 3e-15 (conv dx, dw, db)
-and exactly 0 (max pool, which only copies and adds values). 1e-9 keeps five orders of magnitude of margin and is
-still far below any real bug, which changes whole entries (relative error > 1e-2).
+Thresholds: on these inputs correct float64 code that sums in another order than the reference (scalar loops over
+every filter tap, per-sample loops in the backward) differs from it by at most 8.9e-14 (conv out), 1.2e-14 (conv dx),
+5.9e-14 (conv dw), 0 (conv db) and exactly 0 for max pooling (it only copies and adds the same values). TOL = 1e-9
+keeps a margin of four orders of magnitude and is far below any real bug, which gets whole entries wrong (relative
+error > 1e-2).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from autograder import checks
-from autograder.framework import Fail, TestContext, grader_test
+from autograder.framework import Fail, Part, TestContext, grader_test
 from autograder.gradients import backward_test
 from autograder.reference import layers as ref
 
@@ -42,7 +43,7 @@ CONV_SETTINGS = [
 POOL_SETTINGS = [
     ("2x2 pool, stride 2 (the notebook's setting)", 2, (2, 3, 4, 4), 2, 2, 2),
     ("H != W", 1, (2, 3, 4, 6), 2, 2, 2),
-    ("non-square pool (pool_height != pool_width)", 1, (2, 3, 6, 6), 2, 4, 2),
+    ("non-square pool (2x4, stride 2: windows overlap along W)", 1, (2, 3, 6, 6), 2, 4, 2),
     ("overlapping windows (stride 1 < pool size 3)", 1, (1, 2, 5, 5), 3, 3, 1),
     ("overlapping windows (stride 2 < pool size 3)", 1, (2, 2, 7, 7), 3, 3, 2),
     ("stride 3 > pool size 2", 1, (2, 3, 5, 5), 2, 2, 3),
@@ -101,10 +102,21 @@ def forward_parts(
 
 
 def backward_parts(t: TestContext, layer: str, cases: Sequence[Case], **kwargs: Any) -> None:
-    """One part per case: backward_test (reference comparison, consistency with the student's own forward)."""
+    """One part per case: backward_test (reference comparison, consistency with the student's own forward).
+
+    The rubric's partial credit for a backward that is right for a wrong forward is a share of the part of the case
+    that earned it, not the score of the whole test: a forward and backward that share a bug in one setting keep the
+    points of the other settings."""
     for case in cases:
+        awarded = t.awarded
         with t.part(case.label, case.weight):
             backward_test(t, layer=layer, inputs=list(case.inputs), extra=case.extra, **kwargs)
+        if t.awarded is not awarded:
+            fraction, why = t.awarded
+            t.awarded = awarded
+            failed = t.parts.pop()
+            t.parts += [Part(case.label, case.weight * fraction, True, why),
+                        Part(case.label, case.weight * (1 - fraction), False, failed.message)]
 
 
 def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -139,7 +151,8 @@ def conv_forward_naive(t: TestContext) -> None:
 @grader_test("layers.conv_backward_naive")
 def conv_backward_naive(t: TestContext) -> None:
     """conv_backward_naive: dx, dw, db in the same settings as the forward test (pad = 0 catches x[pad:-pad])."""
-    backward_parts(t, "conv", conv_cases(t.rng), grad_names=("dx", "dw", "db"), differentiable=(0, 1, 2),
+    backward_parts(t, "conv", conv_cases(t.rng), forward="conv_forward_naive", backward="conv_backward_naive",
+                   grad_names=("dx", "dw", "db"), differentiable=(0, 1, 2),
                    ref_forward=ref.conv_forward_naive, ref_backward=ref.conv_backward_naive, tol=TOL)
 
 
@@ -153,5 +166,6 @@ def max_pool_forward_naive(t: TestContext) -> None:
 def max_pool_backward_naive(t: TestContext) -> None:
     """max_pool_backward_naive: the gradient goes to each window's (unique) maximum and accumulates where
     overlapping windows share it."""
-    backward_parts(t, "max_pool", pool_cases(t.rng), grad_names=("dx",), differentiable=(0,),
+    backward_parts(t, "max_pool", pool_cases(t.rng), forward="max_pool_forward_naive",
+                   backward="max_pool_backward_naive", grad_names=("dx",), differentiable=(0,),
                    ref_forward=ref.max_pool_forward_naive, ref_backward=ref.max_pool_backward_naive, tol=TOL)
