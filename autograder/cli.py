@@ -110,7 +110,10 @@ _NO_BWRAP = ("bubblewrap (bwrap) is not installed, so student code cannot be iso
 def cmd_check(args: argparse.Namespace) -> int:
     from autograder import public
 
-    return public.check(Submission("you", args.path), sandboxed=not args.unsandboxed)
+    try:
+        return public.check(Submission("you", args.path), sandboxed=not args.unsandboxed)
+    except sandbox.SandboxUnavailable as exc:
+        sys.exit(f"autograder: {exc}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -155,6 +155,21 @@ def _call_failure(label: str, exc: CallError) -> str:
     return text
 
 
+def _part_lines(parts: list[Part]) -> list[str]:
+    """One feedback line per part; a failure message already shown (a stub raising in every setting) is not
+    repeated."""
+    lines, shown = [], set()
+    for p in parts:
+        if p.passed:
+            lines.append(f"PASS {p.label}")
+        elif p.message in shown:
+            lines.append(f"FAIL {p.label}: the same error as above")
+        else:
+            shown.add(p.message)
+            lines.append(f"FAIL {p.label}: {p.message}")
+    return lines
+
+
 def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None = None) -> Outcome:
     """Run the registered test NAME against SESSION and score it."""
     t = TestContext(name, session, options)
@@ -169,7 +184,7 @@ def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None =
         failure = f"the test could not use what your code returned ({type(exc).__name__}: {exc})"
         kind = "internal"
         traceback.print_exc()
-    lines = [("PASS " if p.passed else "FAIL ") + p.label + (f": {p.message}" if p.message else "") for p in t.parts]
+    lines = _part_lines(t.parts)
     if failure is not None:
         lines.append("FAIL " + failure)
         fraction = 0.0 if t.awarded is None else t.awarded[0]

@@ -170,4 +170,24 @@ def apply_limits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if os.geteuid() != 0:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        # RLIMIT_NPROC counts every task of the user, not only the runner's: allow LIMITS.processes more than now
+        # (a plain limit of 64 would keep a user with 64 processes from starting the sandbox at all).
+        nproc = _tasks_of(os.getuid()) + limits.processes
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        if hard != resource.RLIM_INFINITY:
+            nproc = min(nproc, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+def _tasks_of(uid: int) -> int:
+    """How many tasks (processes and their threads) the real user UID runs now."""
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(fields["Uid"].split()[0]) == uid:
+            count += int(fields["Threads"])
+    return count

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ class CallError(Exception):
         """One line a student can act on."""
         if self.kind == "exception":
             return f"raised {self.type_name}: {self.message}"
+        if self.kind == "exit":
+            detail = f": {self.message}" if self.message else ""
+            return f"tried to end the program ({self.type_name}{detail}); cs231n code must not call exit()"
         return self.message
 
 
@@ -107,16 +111,21 @@ class RunnerSession:
 
         env = sandbox.runner_env(limits) if not self.sandboxed else {"PATH": "/usr/bin:/bin"}
         cwd = self.submission if not self.sandboxed else None
-        self.proc = subprocess.Popen(
-            self._command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=in_child,
-            start_new_session=True,
-            env=env,
-            cwd=cwd,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                self._command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=in_child,
+                start_new_session=True,
+                env=env,
+                cwd=cwd,
+            )
+        except BaseException:
+            self.stop()  # removes the cgroup made for it
+            raise
+        os.set_blocking(self.proc.stdin.fileno(), False)  # so that a runner that stops reading cannot block us
         self._reader = wire.FrameReader(self.proc.stdout.fileno())
         self.output = _Output()
         self._drainer = threading.Thread(target=self.output.drain, args=(self.proc.stderr.fileno(),), daemon=True)
@@ -125,8 +134,13 @@ class RunnerSession:
     def stop(self) -> None:
         """End the runner and everything it started."""
         proc, self.proc = self.proc, None
-        if proc is None:
-            return
+        if proc is not None:
+            self._end(proc)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
+
+    def _end(self, proc: subprocess.Popen) -> None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -144,9 +158,6 @@ class RunnerSession:
                 stream.close()
             except OSError:
                 pass
-        if self.cgroup is not None:
-            self.cgroup.remove()
-            self.cgroup = None
 
     def close(self) -> None:
         self.stop()
@@ -158,6 +169,13 @@ class RunnerSession:
         self.close()
 
     # -- requests ------------------------------------------------------------------------------------------
+    def _exit_code(self, wait: float = 5.0) -> int | None:
+        """The runner's exit status, or None when it closed its channel but is still running after WAIT s."""
+        try:
+            return self.proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+
     def _printed(self) -> str:
         return self.output.tail.decode("utf-8", "replace")[-4000:]
 
@@ -176,14 +194,14 @@ class RunnerSession:
                 raise CallError("stale", "an object from before the runner was restarted was used")
         timeout = self.call_timeout if timeout is None else timeout
         frame = wire.encode(req)
+        deadline = time.monotonic() + timeout
         try:
-            wire.write_frame(self.proc.stdin.fileno(), frame)
-            answer = self._reader.read(timeout=timeout)
-        except wire.ReadTimeout:
+            wire.write_frame(self.proc.stdin.fileno(), frame, timeout)
+            answer = self._reader.read(timeout=max(deadline - time.monotonic(), 0.0))
+        except (wire.ReadTimeout, wire.WriteTimeout):
             raise self._fail("timeout", f"did not finish within the time limit of {timeout:g} s") from None
         except (wire.ChannelClosed, BrokenPipeError):
-            code = self.proc.wait(timeout=5) if self.proc else None
-            raise self._fail("crash", _exit_reason(code)) from None
+            raise self._fail("crash", _exit_reason(self._exit_code(), self.sandboxed)) from None
         except wire.WireError as exc:
             raise self._fail("protocol", f"the runner sent an unreadable answer ({exc})") from None
         if not isinstance(answer, dict) or "ok" not in answer:
@@ -253,9 +271,11 @@ def _handles(value: Any) -> Iterator[Handle]:
             yield from _handles(v)
 
 
-def _exit_reason(code: int | None) -> str:
+def _exit_reason(code: int | None, sandboxed: bool = False) -> str:
     if code is None:
-        return "the runner process ended unexpectedly"
+        return "the runner process closed its channel unexpectedly"
+    if sandboxed and code > 128 and code - 128 in signal.Signals._value2member_map_:
+        code = 128 - code  # bubblewrap reports a runner killed by signal S as exit status 128 + S
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         hint = " (CPU time limit)" if name == "SIGXCPU" else " (file size limit)" if name == "SIGXFSZ" else ""

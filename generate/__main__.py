@@ -18,7 +18,7 @@ from pathlib import Path
 from nbgrader.converters.base import NbGraderException
 
 from generate.answer_key import answer_key_markdown
-from generate.execute import ExecutionFailed, execute_notebook, resolve_data_dir
+from generate.execute import ExecutionFailed, execute_solutions, resolve_data_dir
 from generate.layout import INLINE_QUESTIONS, Course, ordered_notebooks
 from generate.nbgrader_steps import generate_release, generate_solutions
 from generate.package import render_package, write_package
@@ -63,11 +63,8 @@ def generate(course: Course, data_dir: Path | None) -> None:
     write_package(clean, course.solutions)
     (course.solutions / INLINE_QUESTIONS).write_text(answer_key, encoding="utf-8")
     if data_dir is not None:
-        for notebook in ordered_notebooks(course.solutions):
-            print(f"executing {notebook.relative_to(course.root)} ...", flush=True)
-            with _timed(f"{notebook.name} executed"):
-                execute_notebook(notebook, data_dir)
-
+        removed = execute_solutions(ordered_notebooks(course.solutions), course.solutions, data_dir)
+        print(f"  removed what the execution created: {', '.join(removed) or 'nothing'}")
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns the exit status."""

@@ -12,7 +12,7 @@ from generate.layout import DATA_ENV
 
 KERNEL = "python3"  # the python3 kernel of the interpreter running the generator
 CELL_TIMEOUT = 1800  # seconds; training cells take minutes on a small machine
-DATA_FILES = ("data_batch_1", "data_batch_5", "test_batch", "batches.meta")
+DATA_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 
 
 class ExecutionFailed(RuntimeError):
@@ -53,3 +53,42 @@ def execute_notebook(notebook: Path, data_dir: Path) -> float:
     finally:
         nbformat.write(nb, notebook)
     return time.perf_counter() - start
+
+
+def _remove_new_files(folder: Path, before: set[Path]) -> list[str]:
+    """Removes what appeared under `folder` since `before` was listed; returns the removed files' paths."""
+    created = sorted(set(folder.rglob("*")) - before, reverse=True)  # children before their folders
+    removed = []
+    for path in created:
+        if path.is_dir():
+            path.rmdir()
+        else:
+            removed.append(path.relative_to(folder).as_posix())
+            path.unlink()
+    return sorted(removed)
+
+
+def execute_solutions(notebooks: list[Path], folder: Path, data_dir: Path) -> list[str]:
+    """Executes every notebook (all of them even when one fails), printing timings, then removes what the
+    execution created under `folder` (saved models, caches): the solutions hold the notebooks with their
+    outputs and the code, nothing else.
+
+    Inputs:
+    - notebooks: the solution notebooks, in order, all inside `folder`
+    - folder: the solutions' assignment folder
+    - data_dir: the CIFAR-10 folder
+
+    Returns the removed files' paths; raises ExecutionFailed naming every notebook that failed.
+    """
+    before = set(folder.rglob("*"))
+    failures = []
+    for notebook in notebooks:
+        print(f"executing {notebook.name} ...", flush=True)
+        try:
+            print(f"  {notebook.name} executed: {execute_notebook(notebook, data_dir):.1f} s", flush=True)
+        except ExecutionFailed as err:
+            print(f"  {notebook.name} FAILED", flush=True)
+            failures.append(str(err))
+    if failures:
+        raise ExecutionFailed("\n\n".join(failures))
+    return _remove_new_files(folder, before)

@@ -241,7 +241,8 @@ def _tiny_course(root: Path) -> Path:
         'def add(a, b):\n    """Returns a + b."""\n'
         "    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION\n")
     cells = [
-        new_code_cell("import os\nfrom cs231n.layers import add\nprint(os.environ['CS231N_CIFAR10_DIR'])",
+        new_code_cell("import os\nfrom cs231n.layers import add\nprint(os.environ['CS231N_CIFAR10_DIR'])\n"
+                      "open('by_product.txt', 'w').close()",
                       metadata=_nbgrader_meta(grade_id="setup", locked=True)),
         new_code_cell("def twice(a):\n    ### BEGIN SOLUTION\n    return add(a, a)\n    ### END SOLUTION",
                       metadata=_nbgrader_meta(grade_id="twice", solution=True)),
@@ -265,7 +266,7 @@ def _tiny_course(root: Path) -> Path:
 def fake_data(tmp_path) -> Path:
     folder = tmp_path / "cifar"
     folder.mkdir()
-    for name in ("data_batch_1", "data_batch_5", "test_batch", "batches.meta"):
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         (folder / name).write_bytes(b"")
     return folder
 
@@ -295,6 +296,9 @@ def test_generator_on_tiny_course(tmp_path, fake_data):
     assert all(cell.execution_count for cell in code)
     assert code[0].outputs[0]["text"].strip() == str(fake_data)  # the data folder reached the kernel
     assert not [out for cell in code for out in cell.outputs if out.output_type == "error"]
+    assert "removed what the execution created: by_product.txt" in result.stdout
+    assert sorted(_files(solutions)) == ["FullyConnectedNets.ipynb", "README.md", "cs231n/__init__.py",
+                                         "cs231n/layers.py", "inline_questions.md"]
 
 
 def test_generator_refuses_to_execute_without_data(tmp_path):
@@ -410,16 +414,68 @@ def _nbgrader(course: Path, *args: str) -> str:
     return result.stdout + result.stderr
 
 
+def _validate(tree: Path, tmp_path: Path, *flags: str) -> str:
+    """`nbgrader validate` (with the course's config) of the notebooks of a copy of `tree`, so that what
+    the notebooks write (a saved model) stays out of the repository."""
+    copy = tmp_path / "assignment2"
+    shutil.copytree(tree, copy, ignore=NOT_COPIED)
+    return _nbgrader(ROOT, "validate", *flags, *[str(copy / f"{name}.ipynb") for name in NOTEBOOKS])
+
+
 @pytest.mark.slow
-def test_nbgrader_validate_passes_the_solutions():
-    output = _nbgrader(ROOT, "validate", *[str(SOLUTIONS / f"{name}.ipynb") for name in NOTEBOOKS])
+def test_nbgrader_validate_passes_the_solutions(tmp_path):
+    output = _validate(SOLUTIONS, tmp_path)
     assert output.count("Success! Your notebook passes all the tests.") == len(NOTEBOOKS), output
 
 
 @pytest.mark.slow
-def test_nbgrader_validate_invert_passes_the_release():
-    output = _nbgrader(ROOT, "validate", "--invert", *[str(RELEASE / f"{name}.ipynb") for name in NOTEBOOKS])
+def test_nbgrader_validate_invert_passes_the_release(tmp_path):
+    output = _validate(RELEASE, tmp_path, "--invert")
     assert output.count("Success! The notebook does not pass any tests.") == len(NOTEBOOKS), output
+
+
+def _submit(course: Path, student: str, tree: str) -> Path:
+    """submitted/<student>/assignment2 = a copy of the course's `tree` (solutions or release) whose package
+    carries the student's own edit and whose notebooks name a kernel that does not exist here."""
+    submission = course / "submitted" / student / "assignment2"
+    shutil.copytree(course / tree / "assignment2", submission,
+                    ignore=shutil.ignore_patterns("inline_questions.md", "best_model.npz"))
+    layers = submission / "cs231n" / "layers.py"
+    layers.write_text(layers.read_text() + f"\n# {student}'s own edit\n")
+    for notebook in submission.glob("*.ipynb"):
+        nb = nbformat.read(notebook, as_version=4)
+        nb.metadata["kernelspec"] = {"name": "bogus-kernel", "display_name": "Bogus", "language": "python"}
+        nbformat.write(nb, notebook)
+    return submission
+
+
+def _autograde(course: Path, student: str) -> tuple[float, float]:
+    """Runs `nbgrader autograde` for one student; checks their package was kept; (code score, max)."""
+    from nbgrader.api import Gradebook
+
+    submitted = (course / "submitted" / student / "assignment2" / "cs231n" / "layers.py").read_text()
+    _nbgrader(course, "autograde", "assignment2", "--student", student)
+    autograded = course / "autograded" / student / "assignment2" / "cs231n" / "layers.py"
+    assert autograded.read_text() == submitted  # the student's own file, edit included
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cs231n") as gb:
+        submission = gb.find_submission("assignment2", student)
+        failed = [(grade.notebook.name, grade.name, grade.auto_score, grade.max_score)
+                  for notebook in submission.notebooks for grade in notebook.grades
+                  if grade.auto_score is not None and grade.auto_score < grade.max_score]
+        print(f"{student}: tests below full marks: {failed}")
+        return submission.code_score, submission.max_code_score
+
+
+@pytest.mark.slow
+def test_nbgrader_validate_and_autograde_on_tiny_course(tmp_path):
+    course = _tiny_course(tmp_path / "course")
+    assert _generate(course, "--no-execute").returncode == 0
+    alice = _submit(course, "alice", "solutions")
+    output = _nbgrader(course, "validate", str(alice / "FullyConnectedNets.ipynb"))
+    assert "Success! Your notebook passes all the tests." in output  # the bogus kernel was not used
+    _submit(course, "bob", "release")
+    assert _autograde(course, "alice") == (1.0, 1.0)
+    assert _autograde(course, "bob") == (0.0, 1.0)
 
 
 @pytest.mark.slow
@@ -427,31 +483,6 @@ def test_nbgrader_autograde_keeps_the_student_package(tmp_path):
     course = _copy_course(tmp_path / "course")
     result = _generate(course, "--no-execute")
     assert result.returncode == 0, result.stdout + result.stderr
-    submission = course / "submitted" / "alice" / "assignment2"
-    shutil.copytree(course / "solutions" / "assignment2", submission)
-    (submission / "inline_questions.md").unlink()
-    edited = (submission / "cs231n" / "layers.py").read_text() + "\n# alice's own edit\n"
-    (submission / "cs231n" / "layers.py").write_text(edited)
-    for name in NOTEBOOKS:  # a kernel that does not exist here: the configured python3 must be used
-        nb = nbformat.read(submission / f"{name}.ipynb", as_version=4)
-        nb.metadata["kernelspec"] = {"name": "bogus-kernel", "display_name": "Bogus", "language": "python"}
-        nbformat.write(nb, submission / f"{name}.ipynb")
-
-    _nbgrader(course, "autograde", "assignment2", "--student", "alice")
-
-    autograded = course / "autograded" / "alice" / "assignment2"
-    assert (autograded / "cs231n" / "layers.py").read_text() == edited
-    with _gradebook(course) as gb:
-        submission_record = gb.find_submission("assignment2", "alice")
-        max_code = sum(notebook.max_code_score for notebook in submission_record.notebooks)
-        assert max_code > 0
-        assert submission_record.code_score == max_code, [
-            (grade.notebook.name, grade.name, grade.auto_score, grade.max_score)
-            for notebook in submission_record.notebooks for grade in notebook.grades
-            if grade.auto_score is not None and grade.auto_score < grade.max_score]
-
-
-def _gradebook(course: Path):
-    from nbgrader.api import Gradebook
-
-    return Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cs231n")
+    _submit(course, "alice", "solutions")
+    score, max_score = _autograde(course, "alice")
+    assert max_score > 0 and score == max_score

@@ -7,3 +7,7 @@ from autograder.hidden import layers_norm  # noqa: F401
 from autograder.hidden import layers_dropout  # noqa: F401
 from autograder.hidden import layers_conv  # noqa: F401
 from autograder.hidden import layers_spatial  # noqa: F401
+from autograder.hidden import optim  # noqa: F401
+from autograder.hidden import fc_net  # noqa: F401
+from autograder.hidden import cnn  # noqa: F401
+from autograder.hidden import accuracy  # noqa: F401

@@ -37,9 +37,9 @@ def _forward(t: TestContext, x: np.ndarray, param: dict) -> tuple[np.ndarray, ob
     return checks.array(out, "dropout_forward: out", x.shape, like="x"), cache
 
 
-def _kept(t: TestContext, x: np.ndarray, p: float, **param: object) -> np.ndarray:
+def _kept(t: TestContext, x: np.ndarray, p: float) -> np.ndarray:
     """Where the student's train-mode dropout kept the units of X."""
-    return _forward(t, x, {"mode": "train", "p": p, **param})[0] != 0
+    return _forward(t, x, {"mode": "train", "p": p})[0] != 0
 
 
 def _agreement(kept: np.ndarray, axis: int) -> float:

@@ -27,6 +27,8 @@ import os
 import select
 import struct
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,10 @@ class ChannelClosed(WireError):
 
 class ReadTimeout(WireError):
     """No complete frame arrived before the deadline."""
+
+
+class WriteTimeout(WireError):
+    """The other side did not take a whole frame before the deadline (it is not reading)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ def _blob_layout(meta: Any, max_bytes: int) -> list[tuple[np.dtype, tuple[int, .
         try:
             dtype = np.dtype(str(entry["dtype"]))
             shape = tuple(int(s) for s in entry["shape"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise WireError(f"malformed blob description: {exc}") from None
         if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.hasobject:
             raise WireError(f"dtype {dtype} is not allowed")
@@ -178,10 +184,8 @@ class FrameReader:
     def _read_exact(self, n: int, deadline: float | None) -> bytes:
         chunks, need = [], n
         while need:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-                    raise ReadTimeout("no answer before the time limit")
+            if deadline is not None and not _ready(self.fd, deadline, write=False):
+                raise ReadTimeout("no answer before the time limit")
             chunk = os.read(self.fd, min(need, 1 << 22))
             if not chunk:
                 raise ChannelClosed("the other side closed the channel")
@@ -198,22 +202,49 @@ class FrameReader:
         (hlen,) = _LEN.unpack(head[len(MAGIC) :])
         if hlen > MAX_HEADER_BYTES:
             raise WireError(f"frame header of {hlen} bytes exceeds the limit")
-        try:
-            header = json.loads(self._read_exact(hlen, deadline))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise WireError(f"frame header is not JSON: {exc}") from None
+        raw = self._read_exact(hlen, deadline)
+        with _malformed("frame header is not JSON"):
+            header = json.loads(raw)
         if not isinstance(header, dict):
             raise WireError("frame header is not an object")
         blobs = []
         for dtype, shape, nbytes in _blob_layout(header.get("blobs", []), self.max_bytes):
             data = self._read_exact(nbytes, deadline) if nbytes else b""
-            blobs.append(np.frombuffer(data, dtype=dtype).reshape(shape).copy())
-        return _untag(header.get("msg"), blobs)
+            with _malformed("bad array"):
+                blobs.append(np.frombuffer(data, dtype=dtype).reshape(shape).copy())
+        with _malformed("malformed message"):
+            return _untag(header.get("msg"), blobs)
 
 
-def write_frame(fd: int, frame: bytes) -> None:
-    """Write one encoded frame completely to FD."""
+@contextmanager
+def _malformed(what: str) -> Iterator[None]:
+    """Turn the errors that hostile input can provoke in json/numpy (nesting too deep, integers too long,
+    impossible shapes) into WireError."""
+    try:
+        yield
+    except (ValueError, RecursionError, OverflowError) as exc:
+        raise WireError(f"{what}: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+def _ready(fd: int, deadline: float | None, write: bool) -> bool:
+    """Wait until FD can be read (or written) without blocking; False if DEADLINE passes first."""
+    left = None if deadline is None else deadline - time.monotonic()
+    if left is not None and left <= 0:
+        return False
+    ready = select.select([], [fd], [], left)[1] if write else select.select([fd], [], [], left)[0]
+    return bool(ready)
+
+
+def write_frame(fd: int, frame: bytes, timeout: float | None = None) -> None:
+    """Write one encoded frame completely to FD. On a non-blocking FD, raise WriteTimeout when the reader has not
+    taken all of it within TIMEOUT seconds (a runner that stopped reading must not block the judge)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
     view = memoryview(frame)
     while view:
-        written = os.write(fd, view)
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            if not _ready(fd, deadline, write=True):
+                raise WriteTimeout("the other side did not read the message before the time limit") from None
+            continue
         view = view[written:]

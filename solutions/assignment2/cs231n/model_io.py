@@ -9,7 +9,8 @@ File format (version 1). The archive holds these arrays:
 - "config": 0-d unicode string, a JSON object describing the network:
     {"format": "cs231n-model", "version": 1,
      "class": "FullyConnectedNet" or "TwoLayerNet",
-     "input_dim": D, "num_classes": C, "dtype": numpy dtype name of the parameters ("float32", ...),
+     "input_dim": D, "num_classes": C,
+     "dtype": numpy dtype name of the model's dtype attribute ("float32", ...), else of W1,
      "reg": L2 regularization strength used in training (informative only),
      FullyConnectedNet only:
      "hidden_dims": [H1, H2, ...], "normalization": null, "batchnorm" or "layernorm",
@@ -55,7 +56,7 @@ def _config(model):
         "class": name,
         "input_dim": int(params["W1"].shape[0]),
         "num_classes": int(params[f"W{num_layers}"].shape[1]),
-        "dtype": np.dtype(params["W1"].dtype).name,
+        "dtype": np.dtype(getattr(model, "dtype", params["W1"].dtype)).name,
         "reg": float(getattr(model, "reg", 0.0)),
     }
     hidden_dims = [int(params[f"W{i}"].shape[1]) for i in range(1, num_layers)]

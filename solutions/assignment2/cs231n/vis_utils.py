@@ -9,12 +9,12 @@ from math import ceil, sqrt
 import numpy as np
 
 
-def _tile(images, ncols, padding, fill):
+def _tile(images, nrows, ncols, padding, fill):
     """Lays images out row by row in a grid.
 
     Inputs:
-    - images: Array of shape (N, H, W, C)
-    - ncols: Number of images per row of the grid; the grid has ceil(N / ncols) rows
+    - images: Array of shape (N, H, W, C), N <= nrows * ncols
+    - nrows, ncols: Number of rows and columns of the grid
     - padding: Number of pixels between neighbouring images
     - fill: Value of the pixels between the images and of the empty cells
 
@@ -22,7 +22,6 @@ def _tile(images, ncols, padding, fill):
     - grid: Array of shape (nrows * (H + padding) - padding, ncols * (W + padding) - padding, C)
     """
     N, H, W, C = images.shape
-    nrows = ceil(N / ncols)
     cells = np.full((nrows * ncols, H + padding, W + padding, C), fill, dtype=np.result_type(images, fill))
     cells[:N, :H, :W] = images
     grid = cells.reshape(nrows, ncols, H + padding, W + padding, C).transpose(0, 2, 1, 3, 4)
@@ -61,7 +60,8 @@ def visualize_grid(Xs, ubound=255.0, padding=1):
     - grid: Array of shape (G * (H + padding) - padding, G * (W + padding) - padding, C), G = ceil(sqrt(N))
     """
     scaled = _rescale(np.asarray(Xs, dtype=float), ubound, axis=(1, 2, 3))
-    return _tile(scaled, ceil(sqrt(len(Xs))), padding, 0.0)
+    size = ceil(sqrt(len(Xs)))
+    return _tile(scaled, size, size, padding, 0.0)
 
 
 def vis_grid(Xs):
@@ -75,7 +75,8 @@ def vis_grid(Xs):
       the one-pixel lines between the images take the smallest value of Xs (0 after rescaling)
     """
     Xs = np.asarray(Xs, dtype=float)
-    return _rescale(_tile(Xs, ceil(sqrt(len(Xs))), 1, Xs.min()), 1.0)
+    size = ceil(sqrt(len(Xs)))
+    return _rescale(_tile(Xs, size, size, 1, Xs.min()), 1.0)
 
 
 def vis_nn(rows):
@@ -89,4 +90,4 @@ def vis_nn(rows):
       between the images take the smallest value of the images (0 after rescaling)
     """
     images = np.asarray([image for row in rows for image in row], dtype=float)
-    return _rescale(_tile(images, len(rows[0]), 1, images.min()), 1.0)
+    return _rescale(_tile(images, len(rows), len(rows[0]), 1, images.min()), 1.0)

@@ -1,0 +1,464 @@
+"""Hidden tests of the fully connected networks of cs231n/classifiers/fc_net.py: TwoLayerNet and FullyConnectedNet.
+
+The student's model lives in the runner (the judge holds a handle). Every test builds it, sets every parameter
+explicitly from the judge (nothing depends on the order in which the constructor draws its weights: a correct model
+that draws the last layer first is still correct) and compares what model.loss returns with the reference model
+holding the same parameters. Inputs are not the notebooks': odd sizes, images of shape (N, 3, 5) that the model must
+flatten, 1 to 3 hidden layers, regularization on and off.
+
+Parameters are drawn with W ~ N(0, 1 / fan_in), so every layer's activations stay of order one, and non-zero biases,
+so that every term matters: with reg = 0.8 each layer's L2 term is 1.5 to 4 against a data loss of about 2, and a
+missing term on any layer, or a missing factor 0.5, moves the loss by more than 40%.
+
+Thresholds (relative error against the reference, float64): correct code matches the loss and the scores to ~1e-15
+and the gradients to ~1e-13 (summation order only); LOSS_TOL = 1e-8 and GRAD_TOL = 1e-7 leave room for any exact
+rewrite and are 1e5 below the smallest real bug (wrong bias gradient 0.5, missing L2 term 0.3).
+
+When gradients differ from the reference but agree with numerical derivatives of the student's own (wrong) loss, the
+part earns the rubric's `backward_matches_wrong_forward` share, as for the layers' backward tests.
+
+The helpers in the first half (building a model in the runner, setting its parameters, calling its loss, grading its
+gradients) are shared with cnn.py and accuracy.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder import checks
+from autograder.framework import Fail, TestContext, grader_test
+from autograder.reference import fc_net as ref
+from autograder.runner.wire import Handle
+from autograder.session import CallError
+
+LOSS_TOL = 1e-8
+GRAD_TOL = 1e-7
+CONSISTENCY_TOL = 1e-5
+FCN = "fc_net.FullyConnectedNet"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Talking to a model in the runner (shared with cnn.py and accuracy.py)
+
+
+def runner_dtype(t: TestContext, name: str) -> Handle:
+    """numpy's scalar type NAME ('float64') as an object of the runner, to pass as a model's dtype argument."""
+    try:
+        t.session.load_source("grader_numpy", "import numpy\n")
+    except CallError as exc:
+        raise Fail(f"the cs231n package could not be imported: {exc.describe()}\n{exc.traceback}".rstrip()) from None
+    return t.get("grader_numpy.numpy", name, what="numpy")
+
+
+def new_model(t: TestContext, cls: str, *args: Any, reseed: int | None = None, **kwargs: Any) -> Handle:
+    """Construct classifiers.CLS(*ARGS, **KWARGS) in the runner, after np.random.seed(RESEED) when given.
+
+    Goes through the session's request directly so that KWARGS may hold any name (a model's `seed` argument is
+    not the runner's reseed)."""
+    name = cls.rsplit(".", 1)[-1]
+    request = {"op": "call", "target": f"classifiers.{cls}", "args": list(args), "kwargs": kwargs, "seed": reseed}
+    try:
+        model = t.session.request(request)["value"]
+    except CallError as exc:
+        raise Fail(f"{name}(...) {exc.describe()}\n{exc.traceback}".rstrip()) from None
+    if not isinstance(model, Handle):
+        raise Fail(f"{name}(...) did not create a model object")
+    return model
+
+
+def model_params(t: TestContext, model: Handle, what: str) -> dict[str, Any]:
+    params = t.get(model, "params", what=f"{what}.params")
+    if not isinstance(params, dict):
+        raise Fail(f"{what}.params should be a dict, but is {checks.describe(params)}")
+    return params
+
+
+def load_params(t: TestContext, model: Handle, params: dict[str, np.ndarray], what: str) -> None:
+    """Set every entry of the student's model.params; its names must be the official ones."""
+    have = set(model_params(t, model, what))
+    if have != set(params):
+        raise Fail(f"{what}.params has the keys {sorted(have)}, but the official names are {sorted(params)}")
+    for key, value in params.items():
+        t.set(model, "params", key, value=value, what=f"{what}.params['{key}']")
+
+
+def model_scores(t: TestContext, model: Handle, X: np.ndarray, num_classes: int, what: str,
+                 timeout: float | None = None) -> np.ndarray:
+    """model.loss(X) with y omitted: the class scores, of shape (N, num_classes)."""
+    scores = t.call(model, X, attr="loss", what=f"{what}.loss(X)", timeout=timeout)
+    return checks.array(scores, f"{what}.loss(X) (the scores, y omitted)", (X.shape[0], num_classes))
+
+
+def model_loss(t: TestContext, model: Handle, X: np.ndarray, y: np.ndarray, what: str,
+               seed: int | None = None) -> tuple[float, dict[str, Any]]:
+    """model.loss(X, y): the scalar loss and the gradients dict (after np.random.seed(SEED) when given)."""
+    value = t.call(model, X, y, attr="loss", what=f"{what}.loss(X, y)", seed=seed)
+    loss, grads = checks.unpack(value, 2, f"{what}.loss(X, y)", "(loss, grads)")
+    loss = np.asarray(loss)
+    if loss.size != 1:
+        raise Fail(f"{what}.loss(X, y) should return a scalar loss, but returned {checks.describe(loss)}")
+    checks.array(loss, f"{what}.loss(X, y): the loss")
+    if not isinstance(grads, dict):
+        raise Fail(f"{what}.loss(X, y) should return grads as a dict, but returned {checks.describe(grads)}")
+    return float(loss.reshape(())), grads
+
+
+@dataclass
+class Case:
+    """A student's model and the reference model holding the same parameters, on one minibatch."""
+
+    what: str
+    model: Handle
+    ref: Any
+    params: dict[str, np.ndarray]
+    X: np.ndarray
+    y: np.ndarray
+    seed: int | None = None  # np.random.seed in the runner before every loss call
+
+
+def case(t: TestContext, what: str, model: Handle, ref_model: Any, params: dict[str, np.ndarray], X: np.ndarray,
+         y: np.ndarray) -> Case:
+    """Give both models PARAMS (copies for the reference) and bundle them."""
+    load_params(t, model, params, what)
+    ref_model.params = {k: v.copy() for k, v in params.items()}
+    return Case(what, model, ref_model, params, X, y)
+
+
+def check_loss(t: TestContext, c: Case, tol: float = LOSS_TOL) -> None:
+    loss, _ = model_loss(t, c.model, c.X, c.y, c.what, c.seed)
+    want, _ = c.ref.loss(c.X.copy(), c.y)
+    checks.close(f"{c.what}: the loss of loss(X, y)", np.asarray(loss), np.asarray(want), tol)
+
+
+def check_scores(t: TestContext, c: Case, X: np.ndarray, tol: float = LOSS_TOL) -> None:
+    want = c.ref.loss(X.copy())
+    checks.close(f"{c.what}: loss(X) with y omitted (the scores)", model_scores(t, c.model, X, want.shape[1], c.what),
+                 want, tol)
+
+
+class GradientGrader:
+    """Grades model gradients against the reference, part by part, with partial credit for gradients that are
+    right for the student's own wrong loss (settled at the end of the test by `settle`)."""
+
+    def __init__(self, t: TestContext) -> None:
+        self.t = t
+        self.consistent: set[str] = set()
+
+    def check(self, label: str, c: Case, tol: float = GRAD_TOL) -> None:
+        """Inside t.part(LABEL): the gradients of C's model must match the reference's."""
+        loss, grads = model_loss(self.t, c.model, c.X, c.y, c.what, c.seed)
+        want_loss, want = c.ref.loss(c.X.copy(), c.y)
+        missing = sorted(set(want) - set(grads))
+        if missing:
+            raise Fail(f"{c.what}.loss: grads has no entry for {', '.join(missing)} (it needs one per parameter)")
+        if set(grads) - set(want):
+            self.t.note(f"{c.what}.loss: grads has extra entries {sorted(set(grads) - set(want))} (ignored)")
+        malformed, wrong = [], {}
+        for key in want:
+            try:
+                checks.array(grads[key], f"{c.what}: grads['{key}']", want[key].shape, like=f"params['{key}']")
+            except Fail as exc:
+                malformed.append(str(exc))
+                continue
+            error = checks.rel_error(grads[key], want[key])
+            if not error <= tol:
+                wrong[key] = error
+        if not malformed and not wrong:
+            return
+        errors = ", ".join(f"{key} ({error:.1e})" for key, error in wrong.items())
+        message = "; ".join(malformed + ([f"{c.what}: the gradients of {errors} differ from the reference's "
+                                          f"(relative error; must be below {tol:.0e})"] if wrong else []))
+        own = not malformed and consistent_with_loss(self.t, c, {key: grads[key] for key in wrong})
+        if own and checks.rel_error(loss, want_loss) > LOSS_TOL:
+            self.consistent.add(label)
+            raise Fail(message + " (they agree with numerical derivatives of your own loss, which is wrong: fix "
+                       "the loss; partial credit)")
+        if own:
+            raise Fail(message + " (they pass a numerical check along a few random directions but not the full "
+                       "comparison: look for an error in a part of the gradient that only some inputs reach)")
+        raise Fail(message + " (they also disagree with numerical derivatives of your own loss: the backward pass "
+                   "itself is wrong)")
+
+    def settle(self) -> None:
+        """Award the partial credit earned by the parts whose gradients were right for a wrong loss."""
+        if not self.consistent:
+            return
+        share = float(self.t.options.get("partial", {}).get("backward_matches_wrong_forward", 0.5))
+        total = sum(p.weight for p in self.t.parts)
+        earned = sum(p.weight * (1.0 if p.passed else share if p.label in self.consistent else 0.0)
+                     for p in self.t.parts)
+        self.t.award(earned / total, f"{share:.0%} credit for the parts whose gradients are right for your own "
+                     f"(wrong) loss: {'; '.join(sorted(self.consistent))}")
+
+
+def consistent_with_loss(t: TestContext, c: Case, grads: dict[str, np.ndarray]) -> bool:
+    """Whether GRADS agree with directional derivatives of the student's own loss (its parameters are restored)."""
+    for key, grad in grads.items():
+        def loss_at(values: list[np.ndarray], key: str = key) -> np.ndarray:
+            t.set(c.model, "params", key, value=values[0], what=f"{c.what}.params['{key}']")
+            return np.asarray(model_loss(t, c.model, c.X, c.y, c.what, c.seed)[0])
+
+        try:
+            ok, _ = checks.consistent(loss_at, [c.params[key]], np.asarray(1.0), {0: grad}, t.rng, CONSISTENCY_TOL)
+        except Fail:
+            ok = False
+        finally:
+            t.set(c.model, "params", key, value=c.params[key], what=f"{c.what}.params['{key}']")
+        if not ok:
+            return False
+    return True
+
+
+def layer_params(rng: np.random.Generator, dims: list[int], normalization: str | None = None) -> dict[str, np.ndarray]:
+    """Parameters of a fully connected net with layer sizes DIMS: W ~ N(0, 1/fan_in), non-zero b, and gamma/beta
+    around (1, 0) for the hidden layers when normalized."""
+    params = {}
+    layers = len(dims) - 1
+    for i in range(1, layers + 1):
+        params[f"W{i}"] = rng.standard_normal((dims[i - 1], dims[i])) / np.sqrt(dims[i - 1])
+        params[f"b{i}"] = 0.1 * rng.standard_normal(dims[i])
+        if normalization and i < layers:
+            params[f"gamma{i}"] = rng.uniform(0.5, 1.5, dims[i])
+            params[f"beta{i}"] = 0.2 * rng.standard_normal(dims[i])
+    return params
+
+
+def minibatch(rng: np.random.Generator, shape: tuple[int, ...], num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    return rng.standard_normal(shape), rng.integers(num_classes, size=shape[0])
+
+
+def check_init(params: dict[str, Any], shapes: dict[str, tuple[int, ...]], weight_scale: float, what: str) -> None:
+    """PARAMS has exactly the keys of SHAPES with those shapes; weights look like N(0, weight_scale^2) (needs a few
+    thousand entries per matrix: the std is then within 3% and the mean within 0.05 weight_scale, tolerances 15%
+    and 0.2 weight_scale); biases and betas are zero, gammas one."""
+    if set(params) != set(shapes):
+        raise Fail(f"{what}.params has the keys {sorted(params)}, but should have {sorted(shapes)}")
+    for key, shape in shapes.items():
+        value = checks.array(params[key], f"{what}.params['{key}']", shape)
+        if key.startswith("W"):
+            std, mean = float(value.std()), float(value.mean())
+            if abs(std / weight_scale - 1) > 0.15 or abs(mean) > 0.2 * weight_scale:
+                raise Fail(f"{what}.params['{key}'] does not look drawn from a normal distribution of mean 0 and "
+                           f"standard deviation weight_scale (np.random.randn(...) * weight_scale)")
+        elif key.startswith(("b", "gamma")):
+            fill = 1.0 if key.startswith("gamma") else 0.0
+            if not np.all(value == fill):
+                raise Fail(f"{what}.params['{key}'] should start as all {'ones' if fill else 'zeros'}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# TwoLayerNet
+
+TWO_LAYER = "fc_net.TwoLayerNet"
+
+
+def _two_layer_present(t: TestContext) -> bool:
+    """False when fc_net.py has no TwoLayerNet (later course years moved it to assignment 1)."""
+    try:
+        t.session.signature(f"classifiers.{TWO_LAYER}")
+    except CallError as exc:
+        if exc.type_name == "AttributeError" and "TwoLayerNet" in exc.message:
+            return False
+        raise Fail(f"TwoLayerNet {exc.describe()}\n{exc.traceback}".rstrip()) from None
+    return True
+
+
+@grader_test("fc_net.two_layer_net")
+def two_layer_net(t: TestContext) -> None:
+    """TwoLayerNet: initialization, scores, loss with and without L2 (factor 0.5) and gradients, on explicit
+    parameters against the reference. Absent from fc_net.py (as in later course years): 0 points, reason given."""
+    if not _two_layer_present(t):
+        t.award(0.0, "classifiers/fc_net.py has no TwoLayerNet (later course years moved it to assignment 1): "
+                "this test scores 0, the other tests are graded as usual")
+        return
+    D, H, C = 300, 80, 30
+    with t.part("initialization: parameter names and shapes, weights ~ N(0, weight_scale^2), zero biases"):
+        model = new_model(t, TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C, weight_scale=3e-2, reseed=1)
+        shapes = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}
+        check_init(model_params(t, model, "TwoLayerNet"), shapes, 3e-2, "TwoLayerNet")
+    X, y = minibatch(t.rng, (6, 3, 5), 7)
+    grader = GradientGrader(t)
+    for reg in (0.0, 0.8):
+        what = f"TwoLayerNet (reg {reg})"
+        model = new_model(t, TWO_LAYER, input_dim=15, hidden_dim=9, num_classes=7, reg=reg)
+        c = case(t, what, model, ref.TwoLayerNet(input_dim=15, hidden_dim=9, num_classes=7, reg=reg),
+                 layer_params(t.rng, [15, 9, 7]), X, y)
+        if reg == 0:
+            with t.part("scores (y omitted)"):
+                check_scores(t, c, X)
+        with t.part(f"loss, reg {reg}" + (" (0.5 * reg * sum(W * W) for W1 and W2)" if reg else ""),
+                    weight=1.0 if reg else 0.5):
+            check_loss(t, c)
+        label = f"gradients, reg {reg}"
+        with t.part(label, weight=0.75):
+            grader.check(label, c)
+    grader.settle()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# FullyConnectedNet
+
+D, C = 15, 7
+X_SHAPE = (5, 3, 5)  # N = 5 images of 3 x 5 features, flattened by the model to D = 15
+DEPTHS = ([9], [8, 7], [6, 9, 5])
+
+
+def fcn(t: TestContext, hidden: list[int], *, dtype: str = "float64", keep: float = 1.0, **kwargs: Any) -> Handle:
+    """The student's FullyConnectedNet(HIDDEN, input_dim=D, num_classes=C, ...), with the dropout keep probability
+    KEEP passed under the name the student's signature uses (2018-2020: dropout; 2021 on: dropout_keep_ratio)."""
+    if keep != 1.0:
+        kwargs[dropout_keyword(t)] = keep
+    kwargs.setdefault("input_dim", D)
+    kwargs.setdefault("num_classes", C)
+    return new_model(t, FCN, hidden, dtype=runner_dtype(t, dtype), **kwargs)
+
+
+def dropout_keyword(t: TestContext) -> str:
+    names = [name for name, _, _ in t.signature(f"classifiers.{FCN}")]
+    for name in ("dropout_keep_ratio", "dropout"):
+        if name in names:
+            return name
+    raise Fail("FullyConnectedNet takes neither dropout_keep_ratio (2021 and later) nor dropout (2018-2020) as "
+               "its keep probability")
+
+
+def fcn_case(t: TestContext, hidden: list[int], reg: float = 0.0, normalization: str | None = None,
+             X_shape: tuple[int, ...] = X_SHAPE, **kwargs: Any) -> Case:
+    """A student's FullyConnectedNet and the reference one, with the same random parameters, on a random batch."""
+    what = f"FullyConnectedNet({hidden}" + (f", normalization='{normalization}'" if normalization else "") + \
+        (f", reg={reg})" if reg else ")")
+    model = fcn(t, hidden, reg=reg, normalization=normalization, **kwargs)
+    ref_model = ref.FullyConnectedNet(hidden, input_dim=D, num_classes=C, reg=reg, normalization=normalization,
+                                      dtype=np.float64)
+    X, y = minibatch(t.rng, X_shape, C)
+    return case(t, what, model, ref_model, layer_params(t.rng, [D, *hidden, C], normalization), X, y)
+
+
+@grader_test("fc_net.fcn_init")
+def fcn_init(t: TestContext) -> None:
+    """FullyConnectedNet's parameters: names W1..WL, b1..bL (and gamma/beta for the hidden layers when normalized),
+    shapes, weights ~ N(0, weight_scale^2) by their standard deviation, zero biases, unit gammas; the dtype asked."""
+    dims, scale = [200, 150, 120, 40], 2e-2
+    shapes = {}
+    for i in range(1, len(dims)):
+        shapes.update({f"W{i}": (dims[i - 1], dims[i]), f"b{i}": (dims[i],)})
+    norm_shapes = {**shapes, **{f"{p}{i}": (dims[i],) for i in range(1, len(dims) - 1) for p in ("gamma", "beta")}}
+    hidden = dims[1:-1]
+    with t.part("names, shapes and values (2 hidden layers, no normalization)", weight=2):
+        model = fcn(t, hidden, input_dim=dims[0], num_classes=dims[-1], weight_scale=scale)
+        check_init(model_params(t, model, "FullyConnectedNet"), shapes, scale, "FullyConnectedNet")
+    for normalization in ("batchnorm", "layernorm"):
+        what = f"FullyConnectedNet(normalization='{normalization}')"
+        with t.part(f"gamma and beta for every hidden layer, not the last, with {normalization}"):
+            model = fcn(t, hidden, input_dim=dims[0], num_classes=dims[-1], weight_scale=scale,
+                        normalization=normalization)
+            check_init(model_params(t, model, what), norm_shapes, scale, what)
+    with t.part("parameters of the dtype asked for (float64, and float32 by default)", weight=0.5):
+        for dtype in ("float64", None):
+            kwargs = {"input_dim": 12, "num_classes": 3, "normalization": "batchnorm"}
+            model = new_model(t, FCN, [5], **kwargs) if dtype is None else fcn(t, [5], dtype=dtype, **kwargs)
+            want = np.dtype(dtype or "float32")
+            wrong = sorted(k for k, v in model_params(t, model, "FullyConnectedNet").items()
+                           if getattr(v, "dtype", None) != want)
+            if wrong:
+                raise Fail(f"FullyConnectedNet(dtype={want.name}): params {', '.join(wrong)} are not {want.name}")
+
+
+@grader_test("fc_net.fcn_loss")
+def fcn_loss(t: TestContext) -> None:
+    """FullyConnectedNet's scores and loss on explicit parameters against the reference: 1, 2 and 3 hidden layers,
+    without and with L2 regularization (0.5 * reg * sum(W * W) on every weight matrix: first, middle and last)."""
+    cases = [fcn_case(t, hidden, reg=0.8) for hidden in DEPTHS]
+    with t.part("scores with y omitted (1, 2 and 3 hidden layers)"):
+        for c in cases:
+            check_scores(t, c, c.X)
+    with t.part("loss without regularization (2 hidden layers)"):
+        check_loss(t, fcn_case(t, DEPTHS[1]))
+    for c in cases:
+        with t.part(f"loss with L2 regularization on every weight, {c.what}", weight=2 / 3):
+            check_loss(t, c)
+
+
+@grader_test("fc_net.fcn_gradients")
+def fcn_gradients(t: TestContext) -> None:
+    """FullyConnectedNet's gradients on explicit parameters against the reference (one per parameter, of its
+    shape): 2 hidden layers without regularization, 1, 2 and 3 hidden layers with it."""
+    grader = GradientGrader(t)
+    for c in [fcn_case(t, DEPTHS[1]), *(fcn_case(t, hidden, reg=0.8) for hidden in DEPTHS)]:
+        label = f"gradients of {c.what}"
+        with t.part(label):
+            grader.check(label, c)
+    grader.settle()
+
+
+def _normalized(t: TestContext, normalization: str) -> None:
+    """Loss and gradients (gamma and beta included) in train mode, then scores in test mode (y omitted: batch
+    norm must use its running averages, updated by the train-mode call before)."""
+    c = fcn_case(t, [8, 7], normalization=normalization, X_shape=(6, 3, 5))
+    X_test = minibatch(t.rng, (4, 3, 5), C)[0]
+    grader = GradientGrader(t)
+    with t.part("loss in train mode"):
+        check_loss(t, c)
+    with t.part("scores in test mode (y omitted)" + (", with the running averages" if normalization == "batchnorm"
+                                                     else ", for N=4 and for a single example")):
+        check_scores(t, c, X_test)
+        if normalization == "layernorm":
+            check_scores(t, c, X_test[:1])
+    label = "gradients, gamma and beta included"
+    with t.part(label, weight=1.5):
+        grader.check(label, c)
+    grader.settle()
+
+
+@grader_test("fc_net.fcn_batchnorm")
+def fcn_batchnorm(t: TestContext) -> None:
+    """FullyConnectedNet(normalization='batchnorm') with explicit gamma/beta: loss, gradients, test-mode scores."""
+    _normalized(t, "batchnorm")
+
+
+@grader_test("fc_net.fcn_layernorm")
+def fcn_layernorm(t: TestContext) -> None:
+    """FullyConnectedNet(normalization='layernorm') with explicit gamma/beta: loss, gradients, scores (N=1 too)."""
+    _normalized(t, "layernorm")
+
+
+@grader_test("fc_net.fcn_dropout")
+def fcn_dropout(t: TestContext) -> None:
+    """FullyConnectedNet with dropout (keep probability 0.6; keyword from the signature): test-time scores are
+    deterministic and those of the same net without dropout; the train-time loss differs from it; with a seed the
+    loss and gradients are reproducible, and the gradients agree with numerical derivatives of that loss (not with
+    the reference's masks, which come from another random stream)."""
+    hidden, keep = [30, 20], 0.6
+    params = layer_params(t.rng, [D, *hidden, C])
+    X, y = minibatch(t.rng, (8, 3, 5), C)
+    plain = ref.FullyConnectedNet(hidden, input_dim=D, num_classes=C, dtype=np.float64)
+    plain.params = {k: v.copy() for k, v in params.items()}
+    model = fcn(t, hidden, keep=keep)
+    load_params(t, model, params, "FullyConnectedNet")
+    with t.part("test-time scores (y omitted) are deterministic and equal those of the net without dropout"):
+        first = model_scores(t, model, X, C, "FullyConnectedNet")
+        checks.same("FullyConnectedNet with dropout: two test-time calls gave different scores (dropout must be "
+                    "off in test mode)", model_scores(t, model, X, C, "FullyConnectedNet"), first)
+        checks.close("FullyConnectedNet with dropout: test-time scores (dropout must be the identity in test mode)",
+                     first, plain.loss(X.copy()), LOSS_TOL)
+    with t.part("the train-time loss differs from the loss without dropout"):
+        loss, _ = model_loss(t, model, X, y, "FullyConnectedNet")
+        if checks.rel_error(loss, plain.loss(X.copy(), y)[0]) < 1e-6:
+            raise Fail("FullyConnectedNet with dropout: the train-time loss equals the loss without dropout (is "
+                       "dropout applied in train mode?)")
+    seeded = fcn(t, hidden, keep=keep, seed=123)
+    c = case(t, "FullyConnectedNet (dropout, seed 123)", seeded, plain, params, X, y)
+    with t.part("with seed=123, the loss and the gradients are reproducible", weight=0.5):
+        runs = [model_loss(t, seeded, X, y, c.what, seed=s) for s in (1, 2)]
+        if runs[0][0] != runs[1][0] or any(not np.array_equal(runs[0][1][k], runs[1][1].get(k)) for k in params):
+            raise Fail("FullyConnectedNet(seed=123) with dropout: two train-time calls gave different results "
+                       "(the seed must go into dropout_param)")
+    with t.part("gradients agree with numerical derivatives of the (seeded) loss"):
+        c.seed = 7
+        _, grads = model_loss(t, seeded, X, y, c.what, seed=c.seed)
+        for key in params:
+            checks.array(grads.get(key), f"{c.what}: grads['{key}']", params[key].shape, like=f"params['{key}']")
+        if not consistent_with_loss(t, c, {k: grads[k] for k in params}):
+            raise Fail(f"{c.what}: the gradients disagree with numerical derivatives of your own loss")

@@ -1,0 +1,566 @@
+"""The judge's RunnerSession against code that misbehaves: hangs, exits, crashes, floods its output, forks, leaves
+orphans, eats memory or disk, or writes forged frames on the protocol channel. Each case must end in a CallError
+with a reason (never a hang or an exception of the judge's own), leave no process behind, and the next call must
+work on a fresh runner.
+
+Most cases run in the bubblewrap sandbox and, where it matters, also without it (--unsandboxed); the process-count
+checks without the sandbox need the pids cgroup (root), and are skipped where it cannot be created."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import sandbox, session
+from autograder.runner import wire
+from autograder.runner.wire import Handle
+from autograder.session import CallError, RunnerSession
+
+MODES = [pytest.param(True, id="sandboxed"), pytest.param(False, id="unsandboxed")]
+SHORT = 0.6  # seconds: the time limit of the calls that are meant to hang
+
+# The student's package: cs231n/hostile.py holds every misbehaviour; cs231n/exits_at_import.py and
+# cs231n/crashes_at_import.py end the interpreter as soon as they are imported.
+HOSTILE = r'''
+import fcntl
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+warnings.warn("a warning at import, on stderr")
+print("printed at import " * 1000)
+
+
+def ok(x=7):
+    return x
+
+
+def add(a, b):
+    return a + b
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, x):
+        return self.scale * x
+
+
+def spin():
+    while True:
+        pass
+
+
+def sleep():
+    time.sleep(1000)
+
+
+def stubborn():
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    while True:
+        try:
+            time.sleep(1000)
+        except BaseException:
+            pass
+
+
+def os_exit(code):
+    os._exit(code)
+
+
+def sys_exit(code):
+    sys.exit(code)
+
+
+def interrupt():
+    raise KeyboardInterrupt
+
+
+def kill_self(sig):
+    os.kill(os.getpid(), sig)
+    time.sleep(10)
+
+
+def flood(megabytes):
+    line = "x" * 1023 + "\n"
+    fake = b"AGW1" + struct.pack("<Q", 20) + b'{"ok": true, "value"'
+    for i in range(megabytes):
+        sys.stdout.write(line * 512)
+        sys.stderr.write(line * 511 + "still printing\n")
+        os.write(1, fake)
+        sys.stdout.buffer.write(fake)
+    warnings.warn("a warning during the call")
+    np.log(-np.ones(3))
+    print("THE END", flush=True)
+    return 42
+
+
+def bomb(marker):
+    started = 0
+    for _ in range(200):
+        try:
+            pid = os.fork()
+        except OSError:
+            continue
+        if pid == 0:
+            try:
+                os.execv("/bin/sleep", ["sleep", marker])
+            finally:
+                os._exit(0)
+        started += 1
+    return started
+
+
+def orphans(marker, then=""):
+    quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.Popen(["sleep", marker], start_new_session=True, **quiet)
+    if os.fork() == 0:  # a classic daemon: fork, new session, fork again, exec
+        os.setsid()
+        if os.fork() == 0:
+            os.execv("/bin/sleep", ["sleep", marker])
+        os._exit(0)
+    deadline = time.monotonic() + 5
+    while running(marker) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if then == "exit":
+        os._exit(1)
+    return running(marker)
+
+
+def running(marker):
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                count += marker.encode() in f.read()
+        except OSError:
+            pass
+    return count
+
+
+def hog(chunk_mb):
+    keep = []
+    while True:
+        keep.append(np.empty(chunk_mb << 17))
+
+
+def big_file(folder, megabytes):
+    with open(os.path.join(folder, "big.bin"), "wb") as f:
+        for _ in range(megabytes):
+            f.write(b"z" * (1 << 20))
+    return megabytes
+
+
+def many_files(folder, prefix, count, megabytes):
+    for i in range(count):
+        with open(os.path.join(folder, f"{prefix}{i}.bin"), "wb") as f:
+            f.write(b"z" * (megabytes << 20))
+    return count
+
+
+def protocol_fd():
+    """The write end of the runner's answer channel (found the way hostile code would: by looking)."""
+    for fd in range(3, 64):
+        try:
+            kind = os.readlink(f"/proc/self/fd/{fd}")
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        except OSError:
+            continue
+        if kind.startswith("pipe:") and kind != os.readlink("/proc/self/fd/2") and flags & os.O_ACCMODE == os.O_WRONLY:
+            return fd
+    raise RuntimeError("no protocol channel found")
+
+
+def forge(header, then_sleep=True):
+    """Write a hand-made frame on the answer channel, then hang (or return normally)."""
+    data = header.encode("latin-1")
+    os.write(protocol_fd(), b"AGW1" + struct.pack("<Q", len(data)) + data)
+    if then_sleep:
+        time.sleep(1000)
+    return "returned"
+
+
+def scribble(text):
+    os.write(protocol_fd(), text.encode())
+    return "returned"
+
+
+def close_channel_and_hang():
+    os.close(protocol_fd())
+    time.sleep(1000)
+'''
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("submission")
+    (root / "cs231n").mkdir()
+    (root / "cs231n" / "__init__.py").write_text("")
+    (root / "cs231n" / "hostile.py").write_text(HOSTILE)
+    (root / "cs231n" / "exits_at_import.py").write_text("import sys\nsys.exit(3)\n")
+    (root / "cs231n" / "crashes_at_import.py").write_text("import os\nos._exit(5)\n")
+    return root
+
+
+def open_session(package: Path, sandboxed: bool, **limits: int) -> RunnerSession:
+    return RunnerSession(package, sandboxed=sandboxed, limits=sandbox.Limits(**limits), call_timeout=20)
+
+
+@pytest.fixture(scope="module")
+def shared(package: Path) -> Iterator[RunnerSession]:
+    """One sandboxed session for the cases that each leave it usable (a runner start costs about 0.5 s)."""
+    with open_session(package, True) as s:
+        yield s
+
+
+@pytest.fixture
+def runner(shared: RunnerSession) -> RunnerSession:
+    """The shared session, running and warmed up (so that short time limits measure the call only)."""
+    assert shared.call("hostile.ok") == 7
+    return shared
+
+
+def failure(s: RunnerSession, target: str, *args: object, timeout: float | None = None) -> CallError:
+    """Call TARGET expecting a CallError; check the call did not outlast its time limit by much."""
+    limit = s.call_timeout if timeout is None else timeout
+    start = time.monotonic()
+    with pytest.raises(CallError) as caught:
+        s.call(target, *args, timeout=timeout)
+    assert time.monotonic() - start < limit + 10  # stopping the runner and its processes takes a moment (at most 5
+    # s waiting for a runner that closed its channel to exit), more on a loaded machine
+    return caught.value
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def processes_with(marker: str) -> list[int]:
+    """The live processes (as `ps` would list them) whose command line contains MARKER."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline and alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+def gone(marker: str, within: float = 5.0) -> bool:
+    """Whether every process with MARKER ends within WITHIN seconds (killed processes take a moment to go)."""
+    deadline = time.monotonic() + within
+    while processes_with(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def unique_marker() -> str:
+    return str(900_000_000 + (time.monotonic_ns() // 1000) % 99_999_999)
+
+
+def cgroup_or_skip(s: RunnerSession, sandboxed: bool, bound: bool = False) -> Path | None:
+    """The session's pids cgroup, or None. Skips what cannot hold where there is none: without the sandbox only the
+    cgroup finds every process the runner started; as root only the cgroup bounds their number (root is exempt
+    from RLIMIT_NPROC), and the cgroup (v1) needs root."""
+    path = s.cgroup.path if s.cgroup else None
+    if path is None and not sandboxed:
+        pytest.skip("without the sandbox only the pids cgroup can find every process the runner started")
+    if path is None and bound and os.geteuid() == 0:
+        pytest.skip("nothing bounds the number of processes here: root without a writable pids cgroup (v1)")
+    return path
+
+
+# -- hangs -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("target", ["hostile.spin", "hostile.sleep", "hostile.stubborn"])
+def test_a_call_that_hangs_is_killed_at_its_time_limit_and_the_runner_restarts(
+    runner: RunnerSession, target: str
+) -> None:
+    assert_replaced_after_timeout(runner, target)
+
+
+def test_a_call_that_hangs_without_the_sandbox_is_killed_too(package: Path) -> None:
+    with open_session(package, False) as s:
+        assert s.call("hostile.ok") == 7
+        assert_replaced_after_timeout(s, "hostile.stubborn")
+
+
+def assert_replaced_after_timeout(s: RunnerSession, target: str) -> None:
+    old, restarts, generation = s.proc.pid, s.restarts, s.generation
+    error = failure(s, target, timeout=SHORT)
+    assert error.kind == "timeout" and "time limit of 0.6 s" in error.describe()
+    assert s.restarts == restarts + 1 and s.proc is None and not alive(old)
+    assert s.call("hostile.add", 2, 3) == 5
+    assert s.proc.pid != old and s.generation == generation + 1
+
+
+# -- exits and crashes -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("target", "args", "kind", "reason"), [
+    ("hostile.os_exit", (0,), "crash", "ended the Python process (exit status 0)"),
+    ("hostile.os_exit", (3,), "crash", "exited with status 3"),
+    ("hostile.kill_self", (int(signal.SIGKILL),), "crash", "killed by SIGKILL"),
+    ("hostile.kill_self", (int(signal.SIGSEGV),), "crash", "killed by SIGSEGV"),
+    ("hostile.sys_exit", (0,), "exit", "tried to end the program (SystemExit: 0)"),
+    ("hostile.sys_exit", (4,), "exit", "tried to end the program (SystemExit: 4)"),
+    ("hostile.interrupt", (), "exception", "raised KeyboardInterrupt"),
+    ("exits_at_import.anything", (), "exit", "tried to end the program (SystemExit: 3)"),
+    ("crashes_at_import.anything", (), "crash", "exited with status 5"),
+], ids=["os._exit(0)", "os._exit(3)", "SIGKILL", "SIGSEGV", "sys.exit(0)", "sys.exit(4)", "KeyboardInterrupt",
+        "sys.exit at import", "os._exit at import"])
+def test_exits_and_crashes_fail_the_call_with_their_reason_and_the_next_call_works(
+    runner: RunnerSession, target: str, args: tuple, kind: str, reason: str
+) -> None:
+    restarts = runner.restarts
+    error = failure(runner, target, *args)
+    assert error.kind == kind and reason in error.describe()
+    assert runner.restarts == restarts + (kind == "crash")  # SystemExit is caught in the runner, which goes on
+    assert runner.call("hostile.add", 1, 1) == 2
+
+
+# -- handles ---------------------------------------------------------------------------------------------------
+def test_handles_from_before_a_restart_are_refused(runner: RunnerSession) -> None:
+    model = runner.call("hostile.Model", 3.0)
+    assert isinstance(model, Handle) and model.type == "Model"
+    assert runner.call(model, 2.0, attr="loss") == 6.0
+    assert runner.get(model, "scale") == 3.0
+    failure(runner, "hostile.os_exit", 1)
+    for use in (lambda: runner.call(model, 1.0, attr="loss"), lambda: runner.get(model, "scale"),
+                lambda: runner.call("hostile.add", [model], [])):
+        with pytest.raises(CallError) as caught:
+            use()
+        assert caught.value.kind == "stale"
+    fresh = runner.call("hostile.Model", 5.0)
+    assert fresh.id > model.id and runner.call(fresh, 2.0, attr="loss") == 10.0
+    with pytest.raises(CallError, match="unknown handle"):  # a handle the runner never gave out
+        runner.call(Handle(fresh.id + 1000), 1.0, attr="loss")
+
+
+# -- output ----------------------------------------------------------------------------------------------------
+def test_huge_prints_and_warnings_neither_block_nor_corrupt_the_protocol(runner: RunnerSession) -> None:
+    restarts = runner.restarts
+    assert runner.call("hostile.flood", 16) == 42  # 16 MB on stdout and stderr, with fake frames in it
+    assert runner.output.total > 16 << 20
+    assert runner.output.tail.rstrip().endswith(b"THE END")
+    assert runner.restarts == restarts and runner.call("hostile.add", 2, 2) == 4
+
+
+# -- processes -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sandboxed", MODES)
+def test_a_fork_bomb_is_bounded_and_nothing_it_started_survives_the_session(package: Path, sandboxed: bool) -> None:
+    marker, limit = unique_marker(), 24
+    s = open_session(package, sandboxed, processes=limit)
+    try:
+        s.call("hostile.ok")
+        cgroup = cgroup_or_skip(s, sandboxed, bound=True)
+        started = s.call("hostile.bomb", marker)
+        assert 0 < started < limit
+        assert 0 < len(processes_with(marker)) <= started
+        if cgroup is not None:
+            assert int((cgroup / "pids.current").read_text()) <= limit
+    finally:
+        s.close()
+    assert gone(marker), "processes of the fork bomb survived the session"
+    assert cgroup is None or not cgroup.exists()
+
+
+@pytest.mark.parametrize("then", ["", "exit"], ids=["session closed", "runner crashed"])
+@pytest.mark.parametrize("sandboxed", MODES)
+def test_orphans_in_new_sessions_do_not_survive_the_runner(package: Path, sandboxed: bool, then: str) -> None:
+    marker = unique_marker()
+    with open_session(package, sandboxed) as s:
+        s.call("hostile.ok")
+        cgroup_or_skip(s, sandboxed)
+        if then:
+            error = failure(s, "hostile.orphans", marker, then, timeout=3)
+            assert error.kind == "crash"
+            assert gone(marker), "orphans survived the runner's end"
+        else:
+            assert s.call("hostile.orphans", marker) == 2
+            assert len(processes_with(marker)) == 2
+    assert gone(marker), "orphans survived the session"
+
+
+# -- memory and disk -------------------------------------------------------------------------------------------
+def test_a_memory_hog_fails_cleanly(package: Path) -> None:
+    with open_session(package, True, memory_bytes=1 << 30) as s:
+        error = failure(s, "hostile.hog", 64)
+        assert error.kind == "exception" and error.type_name == "MemoryError"
+        assert s.call("hostile.ok", 8) == 8 and s.restarts == 0
+
+
+@pytest.mark.parametrize("sandboxed", MODES)
+def test_a_file_larger_than_the_limit_is_stopped(package: Path, sandboxed: bool, tmp_path: Path) -> None:
+    folder = "/tmp" if sandboxed else str(tmp_path)
+    with open_session(package, sandboxed, file_bytes=1 << 20) as s:
+        error = failure(s, "hostile.big_file", folder, 8)
+        assert error.kind == "exception" and "File too large" in error.message
+        assert s.call("hostile.ok") == 7
+    if not sandboxed:
+        assert (tmp_path / "big.bin").stat().st_size <= 1 << 20
+
+
+def test_the_sandbox_tmp_is_small_and_private(package: Path) -> None:
+    prefix = f"part{unique_marker()}-"
+    with open_session(package, True, file_bytes=1 << 20, tmp_bytes=3 << 20) as s:
+        error = failure(s, "hostile.many_files", "/tmp", prefix, 8, 1)
+        assert error.kind == "exception" and "No space left" in error.message
+    assert not list(Path("/tmp").glob(f"{prefix}*"))
+
+
+# -- forged frames on the protocol channel ---------------------------------------------------------------------
+def test_a_forged_answer_followed_by_a_hang_cannot_block_the_judge(runner: RunnerSession) -> None:
+    s = runner
+    restarts = s.restarts
+    # The forged frame answers this call; the runner then sleeps instead of reading the next request, which is
+    # far larger than a pipe holds: writing it must time out, not block the judge forever.
+    forged = wire.encode({"ok": True, "value": {"value": "forged"}})[12:].decode()
+    assert s.call("hostile.forge", forged) == "forged"
+    error = failure(s, "hostile.add", np.zeros(1 << 20), 1.0, timeout=SHORT)
+    assert error.kind == "timeout"
+    assert s.restarts == restarts + 1 and s.call("hostile.add", 1, 2) == 3
+
+
+@pytest.mark.parametrize("header", [
+    '{"msg": ' + "[" * 50_000 + "]" * 50_000 + "}",
+    '{"msg": ' + "9" * 5000 + "}",
+    '{"msg": {"__nd__": 0}, "blobs": [{"dtype": "<f8", "shape": [0, 1' + "0" * 30 + ']}]}',
+    '{"msg": {"__nd__": 0}, "blobs": [{"dtype": "<f8", "shape": [1099511627776]}]}',
+    '{"msg": {"__nd__": 0}, "blobs": [{"dtype": "|O", "shape": [1]}]}',
+], ids=["deep nesting", "long integer", "impossible shape", "8 TB blob", "object dtype"])
+def test_forged_unreadable_answers_fail_the_call_and_restart_the_runner(
+    runner: RunnerSession, header: str
+) -> None:
+    restarts = runner.restarts
+    error = failure(runner, "hostile.forge", header)
+    assert error.kind == "protocol" and "unreadable answer" in error.message
+    assert runner.restarts == restarts + 1 and runner.call("hostile.ok") == 7
+
+
+def test_garbage_on_the_channel_is_a_protocol_failure(runner: RunnerSession) -> None:
+    error = failure(runner, "hostile.scribble", "garbage")
+    assert error.kind == "protocol" and "bad frame magic" in error.message
+    assert runner.call("hostile.ok") == 7
+
+
+@pytest.mark.parametrize("sandboxed", MODES)
+def test_a_runner_that_closes_its_channel_and_hangs_is_replaced(
+    package: Path, sandboxed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wait_for_exit = RunnerSession._exit_code
+    monkeypatch.setattr(RunnerSession, "_exit_code", lambda self, wait=5.0: wait_for_exit(self, 0.3))
+    with open_session(package, sandboxed) as s:
+        s.call("hostile.ok")
+        error = failure(s, "hostile.close_channel_and_hang", timeout=SHORT)
+        # Without the sandbox the judge sees the channel close; bubblewrap keeps its own copy open, so there the
+        # call runs into its time limit. Either way the runner is replaced and the next call works.
+        assert (error.kind, error.message) in {
+            ("crash", "the runner process closed its channel unexpectedly"),
+            ("timeout", "did not finish within the time limit of 0.6 s"),
+        }
+        assert s.restarts == 1 and s.call("hostile.add", 1, 1) == 2
+
+
+def test_exit_reasons_name_the_signal_also_through_bubblewrap() -> None:
+    assert "SIGXFSZ" in session._exit_reason(128 + signal.SIGXFSZ, sandboxed=True)
+    assert "file size limit" in session._exit_reason(-signal.SIGXFSZ)
+    assert "CPU time limit" in session._exit_reason(128 + signal.SIGXCPU, sandboxed=True)
+    assert "status 137" in session._exit_reason(137, sandboxed=False)
+
+
+def test_without_bwrap_a_sandboxed_session_is_refused(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    with pytest.raises(sandbox.SandboxUnavailable, match="--unsandboxed"):
+        RunnerSession(package)
+    with RunnerSession(package, sandboxed=False) as s:
+        assert s.call("hostile.ok") == 7
+
+
+def test_closing_the_session_ends_the_runner_and_removes_its_cgroup(package: Path) -> None:
+    s = open_session(package, True)
+    s.call("hostile.ok")
+    pid, cgroup = s.proc.pid, s.cgroup.path if s.cgroup else None
+    s.close()
+    assert not alive(pid) and (cgroup is None or not cgroup.exists())
+
+
+def test_a_runner_that_cannot_start_leaves_no_cgroup_behind(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    created: list[Path] = []
+    real = sandbox.PidsCgroup
+
+    def recorded(max_pids: int) -> sandbox.PidsCgroup:
+        group = real(max_pids)
+        if group.path is None:
+            pytest.skip("the pids cgroup cannot be created here")
+        created.append(group.path)
+        return group
+
+    def broken(limits: sandbox.Limits) -> None:
+        raise OSError("no limits today")
+
+    monkeypatch.setattr(sandbox, "PidsCgroup", recorded)
+    monkeypatch.setattr(sandbox, "apply_limits", broken)
+    with open_session(package, True) as s:
+        for _ in range(2):  # each attempt makes a group; neither may be left behind
+            with pytest.raises(subprocess.SubprocessError):
+                s.call("hostile.ok")
+            assert s.proc is None and s.cgroup is None
+    assert len(created) == 2 and not any(path.exists() for path in created)
+
+
+NOBODY = 4242  # an unused uid, to act as a user without privileges
+
+
+def _as_nobody() -> None:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
+def test_for_a_user_with_many_processes_the_sandbox_starts_and_forks_are_bounded() -> None:
+    """Without root the process bound is RLIMIT_NPROC, which counts all the user's processes: the limit must be
+    the user's current count plus Limits.processes, or a user who already runs that many cannot start bwrap."""
+    others = [subprocess.Popen(["sleep", "60"], preexec_fn=_as_nobody) for _ in range(12)]
+
+    def limited() -> None:
+        _as_nobody()
+        sandbox.apply_limits(sandbox.Limits(processes=8))
+
+    def in_bwrap(script: str) -> subprocess.CompletedProcess:
+        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+               "/bin/sh", "-c", script]
+        return subprocess.run(cmd, preexec_fn=limited, capture_output=True, text=True, timeout=30)
+
+    try:
+        few = in_bwrap("sleep 0 & sleep 0 & wait; echo fine")
+        assert (few.returncode, few.stdout) == (0, "fine\n"), few.stderr
+        storm = in_bwrap("for i in $(seq 40); do sleep 5 & done; echo unbounded")
+        assert storm.returncode != 0 and "unbounded" not in storm.stdout and "fork" in storm.stderr
+    finally:
+        for p in others:
+            p.kill()
+            p.wait()
