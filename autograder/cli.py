@@ -6,9 +6,11 @@ import argparse
 import os
 import sys
 import tempfile
+import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from autograder import grade, results, rubric, sandbox
+from autograder import batch, grade, report, results, rubric, sandbox
 from autograder.submission import Submission, SubmissionError, discover
 
 DATA_ENV = "CS231N_CIFAR10_DIR"
@@ -31,12 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--unsandboxed", action="store_true",
                    help="run student code WITHOUT bubblewrap: it can then read and change your files, use the "
                         "network and leave processes behind. Only for trusted code on machines without bwrap.")
+    g.add_argument("--workers", type=int, default=batch.default_workers(),
+                   help="submissions graded in parallel on this machine (default: one per core)")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="grade on this Dask distributed cluster instead (workers must see the same paths)")
+    g.add_argument("--blas-threads", type=int, default=1, help="BLAS threads per runner (default 1)")
     g.add_argument("--quiet", action="store_true", help="print only the summary")
     g.add_argument("--gradebook", metavar="URL",
                    help="also write the scores into this nbgrader gradebook (e.g. sqlite:///gradebook.db) and add "
                         "its manual grades to grades.csv")
     g.add_argument("--course-id", default="cs231n", help="nbgrader course id (default cs231n)")
     g.add_argument("--assignment", default="assignment2", help="nbgrader assignment (default assignment2)")
+
+    z = sub.add_parser("gradescope", help="build the autograder zip for Gradescope")
+    z.add_argument("-o", "--out", type=Path, default=Path("autograder.zip"), help="zip to write (autograder.zip)")
 
     c = sub.add_parser("check", help="check your own assignment folder with the public tests")
     c.add_argument("path", type=Path, nargs="?", default=Path("."), help="your assignment folder (default: .)")
@@ -80,15 +90,33 @@ def cmd_grade(args: argparse.Namespace) -> int:
         sys.exit("autograder: " + str(sandbox.SandboxUnavailable(_NO_BWRAP)))
     if not sandboxed:
         print("autograder: WARNING: grading WITHOUT a sandbox; student code runs with your rights.", file=sys.stderr)
+    limits = sandbox.Limits(blas_threads=args.blas_threads)
+    progress = batch.Progress.for_stream(len(todo))
+    started = time.monotonic()
+
+    def save(result: grade.SubmissionResult) -> None:
+        results.write_student(out, result)
+        progress.update(result)
+        if not args.quiet and not progress.enabled:
+            print(f"{result.student}: {result.score:g}/{result.max_score:g} ({result.execution_time:.1f} s)",
+                  flush=True)
+
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
-        options = grade.GradeOptions(the_rubric, tests, Path(scratch), sandboxed=sandboxed, data=data,
-                                     call_timeout=args.timeout)
-        for i, sub in enumerate(todo, 1):
-            result = grade.grade(sub, options)
-            results.write_student(out, result)
-            if not args.quiet:
-                print(f"[{i}/{len(todo)}] {result.student}: {result.score:g}/{result.max_score:g} "
-                      f"({result.execution_time:.1f} s)", flush=True)
+        options = grade.GradeOptions(the_rubric, tests, Path(scratch), sandboxed=sandboxed, limits=limits,
+                                     data=data, call_timeout=args.timeout)
+        try:
+            batch.run(todo, options, save, workers=args.workers, scheduler=args.scheduler)
+        except KeyboardInterrupt:
+            progress.close()
+            sys.exit(f"autograder: interrupted after {progress.done} of {len(todo)}; their results are saved. "
+                     "Run the same command again to grade the rest.")
+        except BrokenProcessPool:
+            progress.close()
+            sys.exit(f"autograder: a grading worker died after {progress.done} of {len(todo)} results (saved). "
+                     "Run the same command again to grade the rest.")
+        finally:
+            progress.close()
+    wall = time.monotonic() - started
     extra = None
     if args.gradebook:
         from autograder import gradebook
@@ -98,8 +126,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         extra = gradebook.manual_points(args.gradebook, args.course_id, args.assignment)
         print(f"gradebook: {written} students written to {gradebook.companion(args.assignment)} in {args.gradebook}")
     path = results.write_grades(out, extra)
+    engine = args.scheduler or f"{args.workers} local worker(s)"
+    report.write(out, results.read_all(out), {
+        "this run: submissions graded": len(todo), "this run: wall time (s)": f"{wall:.1f}", "engine": engine,
+        "this run: throughput (submissions/min)": f"{60 * len(todo) / wall:.1f}" if wall > 0 and todo else "-"})
     print(f"graded {len(todo)} of {len(subs)} submissions ({len(subs) - len(todo)} already had results); "
-          f"results in {out}/, grades in {path}")
+          f"results in {out}/, grades in {path}, class report in {out / report.REPORT}")
     return 0
 
 
@@ -116,6 +148,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         sys.exit(f"autograder: {exc}")
 
 
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from autograder import gradescope
+
+    path = gradescope.build(args.out)
+    print(f"wrote {path} ({path.stat().st_size // 1024} KiB): upload it as the autograder of a Gradescope assignment")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"grade": cmd_grade, "check": cmd_check}[args.command](args)
+    return {"grade": cmd_grade, "check": cmd_check, "gradescope": cmd_gradescope}[args.command](args)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+import autograder.hidden  # noqa: F401 - registers the hidden tests (also in pool and Dask workers)
 from autograder import framework, sandbox
-from autograder.rubric import Rubric
+from autograder.rubric import Rubric, parse_time
 from autograder.session import RunnerSession
 from autograder.submission import Submission, SubmissionError, stage
 
@@ -45,6 +47,8 @@ class SubmissionResult:
     execution_time: float
     timestamp: str | None = None
     error: str = ""
+    late_days: int = 0
+    late_penalty: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,8 +61,6 @@ class SubmissionResult:
 
 def selected_tests(names: list[str] | None, with_data: bool) -> list[str]:
     """The registered tests to run: NAMES (exact names or prefixes such as 'layers.'), minus those needing data."""
-    import autograder.hidden  # noqa: F401 - registers the tests
-
     hidden = [n for n in framework.TESTS if framework.TEST_INFO[n]["suite"] == "hidden"]
     chosen = [n for n in hidden if not names or any(n == p or n.startswith(p) for p in names)]
     return [n for n in chosen if with_data or not framework.TEST_INFO[n]["needs_data"]]
@@ -86,9 +88,23 @@ def grade(sub: Submission, options: GradeOptions) -> SubmissionResult:
         for name in options.tests:
             outcomes.append(framework.run_test(name, session, context))
     results = [_scored(o, options.rubric.points.get(o.name, 0.0)) for o in outcomes]
-    total = sum(r.score for r in results)
-    return SubmissionResult(sub.student, round(total, 4), _max(options), results, list(sub.notes),
-                            round(time.monotonic() - start, 3), sub.timestamp)
+    raw = sum(r.score for r in results)
+    days, penalty = options.rubric.late.penalty(raw, _submitted(sub))
+    notes = list(sub.notes)
+    if days:
+        notes.append(f"submitted {days} day(s) late: {penalty:g} points deducted")
+    return SubmissionResult(sub.student, round(raw - penalty, 4), _max(options), results, notes,
+                            round(time.monotonic() - start, 3), sub.timestamp, late_days=days, late_penalty=penalty)
+
+
+def _submitted(sub: Submission) -> datetime | None:
+    if not sub.timestamp:
+        return None
+    try:
+        return parse_time(sub.timestamp)
+    except ValueError:
+        sub.notes.append(f"could not read the submission time {sub.timestamp!r}; no late penalty applied")
+        return None
 
 
 def _max(options: GradeOptions) -> float:

@@ -93,12 +93,13 @@ def grades_csv(results: list[SubmissionResult], extra: dict[str, dict[str, float
     extra_cols = sorted({c for cols in extra.values() for c in cols})
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", *tests, *extra_cols, "execution_time", "notes"])
+    writer.writerow(["student", "score", "max_score", *tests, *extra_cols, "late_days", "late_penalty",
+                     "execution_time", "notes"])
     for r in results:
         by_name = {t.name: t.score for t in r.tests}
         row = [r.student, r.score, r.max_score, *(by_name.get(n, "") for n in tests)]
         row += [extra.get(r.student, {}).get(c, "") for c in extra_cols]
-        writer.writerow([*row, r.execution_time, " | ".join(r.notes)])
+        writer.writerow([*row, r.late_days, r.late_penalty, r.execution_time, " | ".join(r.notes)])
     return buf.getvalue()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 DEFAULT = Path(__file__).with_name("rubric.toml")
@@ -14,9 +16,38 @@ class RubricError(ValueError):
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    """A share of the score lost per started day after the deadline (plus grace), capped at MAX_PENALTY."""
+
+    deadline: datetime | None = None
+    grace_minutes: float = 0.0
+    penalty_per_day: float = 0.0
+    max_penalty: float = 1.0
+
+    def days_late(self, submitted: datetime | None) -> int:
+        if self.deadline is None or submitted is None:
+            return 0
+        late = submitted - self.deadline - timedelta(minutes=self.grace_minutes)
+        return max(0, math.ceil(late.total_seconds() / 86400))
+
+    def penalty(self, score: float, submitted: datetime | None) -> tuple[int, float]:
+        """(days late, points deducted from SCORE)."""
+        days = self.days_late(submitted)
+        return days, round(score * min(self.max_penalty, self.penalty_per_day * days), 4)
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time, or nbgrader's timestamp.txt format ('2026-02-10 23:59:00.123456 UTC'); naive means UTC."""
+    text = text.strip().removesuffix(" UTC").replace(" ", "T", 1)
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
 class Rubric:
     points: dict[str, float]
     partial: dict[str, float] = field(default_factory=dict)
+    late: LatePolicy = field(default_factory=LatePolicy)
 
     @property
     def max_score(self) -> float:
@@ -39,4 +70,14 @@ def load(path: Path | None = None, known: set[str] | None = None) -> Rubric:
         if missing or unknown:
             raise RubricError(f"rubric {path}: no points for {sorted(missing)}; unknown tests {sorted(unknown)}")
     partial = {k: float(v) for k, v in data.get("partial", {}).items()}
-    return Rubric({k: float(v) for k, v in points.items()}, partial)
+    late = data.get("late", {})
+    try:
+        policy = LatePolicy(
+            deadline=parse_time(str(late["deadline"])) if late.get("deadline") else None,
+            grace_minutes=float(late.get("grace_minutes", 0)),
+            penalty_per_day=float(late.get("penalty_per_day", 0)),
+            max_penalty=float(late.get("max_penalty", 1)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise RubricError(f"rubric {path}: [late] {exc}") from None
+    return Rubric({k: float(v) for k, v in points.items()}, partial, policy)

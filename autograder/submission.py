@@ -16,6 +16,7 @@ import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 PACKAGE = "cs231n"
@@ -72,25 +73,32 @@ def discover(path: Path) -> list[Submission]:
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
     if path.is_file():
-        return [Submission(student_id(path.stem), path)]
+        return [_zip_timestamp(Submission(student_id(path.stem), path))]
     submitted = path / "submitted" if (path / "submitted").is_dir() else path
     nbgrader = [s / ASSIGNMENT for s in _subdirs(submitted) if (s / ASSIGNMENT).is_dir()]
     if nbgrader:
         return [_with_timestamp(Submission(student_id(p.parent.name), p)) for p in sorted(nbgrader)]
     if _package_root(path, depth=0) is not None:
-        return [Submission(student_id(path.resolve().name), path)]
+        return [_with_timestamp(Submission(student_id(path.resolve().name), path))]
     children = [p for p in sorted(path.iterdir()) if not p.name.startswith(".")]
-    subs = [Submission(student_id(p.stem if p.is_file() else p.name), p) for p in children
+    subs = [_zip_timestamp(Submission(student_id(p.stem), p)) if p.is_file() else
+            _with_timestamp(Submission(student_id(p.name), p)) for p in children
             if (p.is_file() and p.suffix.lower() == ".zip") or (p.is_dir() and not p.is_symlink())]
     if subs:
         return subs
-    return [Submission(student_id(path.resolve().name), path)]
+    return [_with_timestamp(Submission(student_id(path.resolve().name), path))]
 
 
 def _with_timestamp(sub: Submission) -> Submission:
     stamp = sub.source / "timestamp.txt"
     if stamp.is_file() and stamp.stat().st_size < 200:
         sub.timestamp = stamp.read_text(errors="replace").strip()
+    return sub
+
+
+def _zip_timestamp(sub: Submission) -> Submission:
+    """An uploaded zip's time is its modification time (as the upload or the LMS export kept it)."""
+    sub.timestamp = datetime.fromtimestamp(sub.source.stat().st_mtime, UTC).isoformat()
     return sub
 
 

@@ -1,0 +1,95 @@
+"""`autograder gradescope -o autograder.zip`: the zip Gradescope's "zip file upload" autograder expects.
+
+It holds setup.sh and run_autograder at its root and the grader under source/ (the autograder package with its
+hidden tests, the reference cs231n/, requirements). On Gradescope, setup.sh installs Python, bubblewrap and the
+packages and fetches CIFAR-10; run_autograder grades /autograder/submission with the same hidden tests and sandbox
+and writes /autograder/results/results.json. Gradescope's container may forbid the user namespaces bubblewrap
+needs: run_autograder then grades with --unsandboxed, and says so in the results (each Gradescope run is already a
+throw-away container of its own).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+INCLUDE = ["autograder", "cs231n", "requirements.txt"]
+SKIP_PARTS = {"__pycache__", "cifar-10-batches-py", ".pytest_cache"}
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when the autograder is built.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq python3 python3-venv bubblewrap >/dev/null
+cd /autograder/source
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install -q --upgrade pip
+/autograder/venv/bin/pip install -q numpy matplotlib
+/autograder/venv/bin/python cs231n/datasets/get_cifar10.py --dest /autograder/source/cifar-10-batches-py
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission. AUTOGRADER_ROOT (default /autograder) is for testing it elsewhere.
+set -uo pipefail
+root="${AUTOGRADER_ROOT:-/autograder}"
+python="${AUTOGRADER_PYTHON:-$root/venv/bin/python}"
+cd "$root/source"
+mode=()
+if ! bwrap --unshare-all --ro-bind / / true 2>/dev/null; then
+  mode=(--unsandboxed)
+  echo "bubblewrap cannot create namespaces in this container: grading without the sandbox" >&2
+fi
+out="$(mktemp -d)"
+PYTHONPATH="$root/source" "$python" -m autograder grade "$root/submission" -o "$out" --workers 1 --quiet \\
+  --data "${CS231N_CIFAR10_DIR:-$root/source/cifar-10-batches-py}" "${mode[@]}"
+mkdir -p "$root/results"
+PYTHONPATH="$root/source" "$python" -m autograder.gradescope results "$out" "$root/results/results.json" \\
+  "${#mode[@]}"
+"""
+
+
+def build(dest: Path) -> Path:
+    """Write the Gradescope autograder zip to DEST."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100755 << 16
+            zf.writestr(info, text)
+        for top in INCLUDE:
+            path = ROOT / top
+            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+            for file in files:
+                rel = file.relative_to(ROOT)
+                if SKIP_PARTS.isdisjoint(rel.parts):
+                    zf.write(file, f"source/{rel.as_posix()}")
+    return dest
+
+
+def results_for_gradescope(out: Path, target: Path, unsandboxed: bool) -> None:
+    """Copy the single student's results.json from OUT to TARGET in Gradescope's keys only."""
+    import json
+
+    from autograder.results import gradescope_json, read_all, write_atomic
+
+    found = read_all(out)
+    if len(found) != 1:
+        data = {"score": 0, "output": f"the grader found {len(found)} submissions in the upload, expected one",
+                "tests": []}
+    else:
+        data = gradescope_json(found[0])
+        data.pop("autograder", None)
+        if unsandboxed:
+            data["output"] = (data["output"] + "\n" if data["output"] else "") + "graded without the sandbox"
+    write_atomic(target, json.dumps(data, indent=2))
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) == 5 and sys.argv[1] == "results":
+        results_for_gradescope(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] != "0")
+    else:
+        raise SystemExit("usage: python -m autograder.gradescope results OUT TARGET UNSANDBOXED")
