@@ -99,10 +99,14 @@ def test_script_rejects_unsafe_archives(tmp_path: Path) -> None:
         assert not (tmp_path / "dest").exists() and not (tmp_path / "evil").exists()
 
 
-@pytest.mark.parametrize("kind", ["empty folder", "plain file", "archive without batches", "corrupt batches"])
+@pytest.mark.parametrize(
+    "kind", ["missing", "empty folder", "plain file", "archive without batches", "corrupt batches"]
+)
 def test_script_explains_bad_sources(kind: str, tmp_path: Path) -> None:
     source = tmp_path / "source"
-    if kind == "empty folder":
+    if kind == "missing":
+        expected = "no such file or folder"
+    elif kind == "empty folder":
         source.mkdir()
         expected = "no CIFAR-10 batches in"
     elif kind == "plain file":
@@ -209,4 +213,11 @@ def test_batches_are_unpickled_without_running_code(tmp_path: Path) -> None:
 
     (tmp_path / "data_batch_1").write_bytes(pickle.dumps({"data": Exploit(), "labels": []}, protocol=2))
     with pytest.raises(ValueError, match="is not allowed in a CIFAR-10 batch"):
+        data_utils.load_CIFAR_batch(tmp_path / "data_batch_1")
+
+
+@pytest.mark.parametrize("content", [b"", b"\x80\x02}q\x00(", bytes(range(256)) * 4])
+def test_unreadable_batches_raise_value_error(content: bytes, tmp_path: Path) -> None:
+    (tmp_path / "data_batch_1").write_bytes(content)
+    with pytest.raises(ValueError, match="is not a CIFAR-10 batch"):
         data_utils.load_CIFAR_batch(tmp_path / "data_batch_1")

@@ -147,6 +147,34 @@ def test_in_place_update_is_noted_not_penalized(tmp_path: Path) -> None:
     assert "NOTE sgd_momentum changes its input(s) w in place" in results["optim.sgd_momentum"].output
 
 
+def test_dropout_keyword_of_2018_2020_is_detected(tmp_path: Path) -> None:
+    """2018-2020 files call the keep probability `dropout`: same tests, same points."""
+    folder = make(Mutant("2018-2020 keyword", "classifiers/fc_net.py", "dropout_keep_ratio=1,", "dropout=1,",
+                         frozenset()), tmp_path / "sub")
+    source = folder / "cs231n" / "classifiers" / "fc_net.py"
+    source.write_text(source.read_text().replace("dropout_keep_ratio", "dropout"))
+    results = _graded(folder, tmp_path, ["fc_net.fcn_dropout"])
+    assert results["fc_net.fcn_dropout"].score == results["fc_net.fcn_dropout"].max_score
+
+
+@pytest.mark.slow
+def test_best_model_is_loaded_with_model_io_and_scored_by_the_judge(cifar10_grading: Path, tmp_path: Path) -> None:
+    """A submitted best_model.npz (here: a small untrained net) is loaded with the student's model_io and its
+    accuracy is computed by the judge; below 50%, the (0-point) test fails and says so."""
+    from autograder import data
+    from autograder.reference import fc_net as ref_fc_net
+    from cs231n.model_io import save_model
+
+    folder = make(Mutant("with best_model.npz", "model_io.py", "FORMAT = ", "FORMAT = ", frozenset()), tmp_path / "s")
+    model = ref_fc_net.FullyConnectedNet([20], weight_scale=1e-3)
+    save_model(model, folder / "best_model.npz")
+    X_val, y_val = data.load(cifar10_grading, "X_val", "y_val")
+    expected = float((model.loss(X_val).argmax(axis=1) == y_val).mean())
+    result = _graded(folder, tmp_path, ["fc_net.best_model_accuracy"], cifar10_grading)["fc_net.best_model_accuracy"]
+    assert f"validation accuracy {expected:.1%}" in result.output
+    assert result.status == "failed" and "below the notebook's 50%" in result.output
+
+
 @pytest.mark.slow
 def test_reference_clears_the_training_targets(cifar10_grading: Path, tmp_path: Path) -> None:
     results = _graded(ROOT, tmp_path, DATA_TESTS, cifar10_grading)

@@ -8,8 +8,14 @@ Recipes and margins, measured on the reference in a runner with one BLAS thread 
 - overfit_small: FullyConnectedNet([100, 100], weight_scale=1e-2) on 50 training images, adam 1e-3, 20 epochs of
   batches of 25; the Solver's validation set is those 50 images, so it keeps the first parameters that reach 100%.
   The reference reaches 100% training accuracy after 9 to 13 epochs for 8 of 8 seeds (< 1 s).
-- cifar10_accuracy: see CIFAR10 below.
-- convnet_training: see CONVNET below.
+- cifar10_accuracy: FullyConnectedNet([200, 100], normalization='batchnorm', weight_scale=1e-2) on the 49,000
+  training images, adam 1e-3, 6 epochs of batches of 200, learning rate x 0.75 per epoch. The reference reaches
+  56.3, 55.5, 55.1, 54.6 and 55.0% validation accuracy for 5 seeds (target 50%) in 23-26 CPU s. Plain networks
+  were too slow for the margin: [100] reached 50.5-52.3% in 20 s; batch normalization makes the 50% reachable
+  in well under a minute of one core, at the cost that a broken batchnorm also costs this test.
+- convnet_training: ThreeLayerConvNet() (32 filters of 7 x 7, hidden 100) with weight_scale=1e-2 on 100 training
+  images, adam 1e-3, 15 epochs of batches of 50. The reference reaches 94-99% training accuracy for 8 seeds and
+  passes 80% (the target) after 7 to 11 epochs, in about 7 CPU s.
 A student's model that draws its weights in another order gets another random start: the margins above cover that.
 """
 
@@ -33,9 +39,9 @@ INPUT_DIM = 3 * 32 * 32
 OVERFIT = {"num_train": 50, "hidden": [100, 100], "weight_scale": 1e-2, "seed": 231,
            "solver": {"update_rule": "adam", "optim_config": {"learning_rate": 1e-3}, "num_epochs": 20,
                       "batch_size": 25}}
-CIFAR10 = {"hidden": [100, 100], "normalization": "batchnorm", "weight_scale": 1e-2, "seed": 231, "target": 0.5,
+CIFAR10 = {"hidden": [200, 100], "normalization": "batchnorm", "weight_scale": 1e-2, "seed": 231, "target": 0.5,
            "solver": {"update_rule": "adam", "optim_config": {"learning_rate": 1e-3}, "num_epochs": 6,
-                      "batch_size": 200, "lr_decay": 0.8}}
+                      "batch_size": 200, "lr_decay": 0.75}}
 CONVNET = {"num_train": 100, "weight_scale": 1e-2, "seed": 231, "target": 0.8,
            "solver": {"update_rule": "adam", "optim_config": {"learning_rate": 1e-3}, "num_epochs": 15,
                       "batch_size": 50, "num_train_samples": 10}}
@@ -85,6 +91,7 @@ def overfit_small(t: TestContext) -> None:
     model = fcn(t, r["hidden"], dtype="float32", input_dim=INPUT_DIM, num_classes=NUM_CLASSES,
                 weight_scale=r["weight_scale"], reseed=r["seed"])
     acc = overfit(t, model, r, "FullyConnectedNet([100, 100])")
+    t.note(f"training accuracy {acc:.0%} (target 100%)")
     if acc < 1.0:
         raise Fail(f"FullyConnectedNet([100, 100]) reached {acc:.0%} training accuracy on {r['num_train']} images "
                    "after 20 epochs of adam (learning rate 1e-3); a correct network and adam reach 100%")
@@ -92,10 +99,10 @@ def overfit_small(t: TestContext) -> None:
 
 @grader_test("fc_net.cifar10_accuracy", needs_data=True, timeout=2 * TRAIN_TIMEOUT)
 def cifar10_accuracy(t: TestContext) -> None:
-    """Your FullyConnectedNet([100, 100], normalization='batchnorm'), the course's Solver and your adam, trained with
+    """Your FullyConnectedNet([200, 100], normalization='batchnorm'), the course's Solver and your adam, trained with
     a fixed recipe on the 49,000 CIFAR-10 training images, reach 50% accuracy on the 1,000 validation images."""
     r = CIFAR10
-    what = "FullyConnectedNet([100, 100], normalization='batchnorm')"
+    what = "FullyConnectedNet([200, 100], normalization='batchnorm')"
     X_val, y_val = data.load(data_folder(t), "X_val", "y_val")
     model = fcn(t, r["hidden"], dtype="float32", input_dim=INPUT_DIM, num_classes=NUM_CLASSES,
                 normalization=r["normalization"], weight_scale=r["weight_scale"], reseed=r["seed"])
@@ -123,6 +130,7 @@ def convnet_training(t: TestContext) -> None:
     model = new_model(t, "cnn.ThreeLayerConvNet", weight_scale=r["weight_scale"], dtype=runner_dtype(t, "float32"),
                       reseed=r["seed"])
     acc = overfit(t, model, r, "ThreeLayerConvNet")
+    t.note(f"training accuracy {acc:.0%} (target {r['target']:.0%})")
     if acc < r["target"]:
         raise Fail(f"ThreeLayerConvNet reached {acc:.0%} training accuracy on {r['num_train']} images after "
                    f"{r['solver']['num_epochs']} epochs of adam; the target is {r['target']:.0%}")
