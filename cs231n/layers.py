@@ -385,6 +385,7 @@ def dropout_forward(x, dropout_param):
         #######################################################################
         ### BEGIN SOLUTION
         mask = (np.random.rand(*x.shape) < p) / p
+        mask = mask.astype(x.dtype, copy=False)
         out = x * mask
         ### END SOLUTION
     elif mode == "test":
