@@ -18,6 +18,8 @@ from autograder.runner.wire import Handle
 
 HANDLE_BLOCK = 10**9
 OUTPUT_TAIL = 16 << 10
+MAX_ANSWER_BYTES = 1 << 30  # the largest legitimate answer (a model's scores, a CIFAR batch) is far below
+STICKY = ("timeout", "crash")  # import failures that would only repeat: remembered instead of retried
 
 
 class CallError(Exception):
@@ -62,7 +64,12 @@ class _Output:
 
 class RunnerSession:
     """One student's runner. Calls go through `request`; a crash or time-out ends that runner, the next call starts
-    a fresh one (handles from before then are refused)."""
+    a fresh one (handles from before then are refused).
+
+    Before the first use of a module of the package in a runner, the module is imported by a request of its own.
+    When that import hangs or crashes the runner (a training loop or an exit at module level), the failure is
+    remembered for the session and every later use of the module fails at once with the same reason, instead of
+    costing each test the time limit again."""
 
     def __init__(
         self,
@@ -91,6 +98,8 @@ class RunnerSession:
         self.output = _Output()
         self._reader: wire.FrameReader | None = None
         self._drainer: threading.Thread | None = None
+        self.imported: set[str] = set()
+        self.unimportable: dict[str, CallError] = {}
 
     # -- process -------------------------------------------------------------------------------------------
     def _command(self) -> list[str]:
@@ -126,8 +135,9 @@ class RunnerSession:
             self.stop()  # removes the cgroup made for it
             raise
         os.set_blocking(self.proc.stdin.fileno(), False)  # so that a runner that stops reading cannot block us
-        self._reader = wire.FrameReader(self.proc.stdout.fileno())
+        self._reader = wire.FrameReader(self.proc.stdout.fileno(), MAX_ANSWER_BYTES)
         self.output = _Output()
+        self.imported = set()
         self._drainer = threading.Thread(target=self.output.drain, args=(self.proc.stderr.fileno(),), daemon=True)
         self._drainer.start()
 
@@ -187,6 +197,24 @@ class RunnerSession:
 
     def request(self, req: dict, timeout: float | None = None) -> Any:
         """Send one request and return its value, or raise CallError."""
+        module = _module_of(req)
+        if module in self.unimportable:
+            known = self.unimportable[module]
+            raise CallError(known.kind, known.message, output=known.output)
+        if module is not None and req["op"] != "import" and module not in self.imported:
+            self.request({"op": "import", "module": module}, timeout)
+        try:
+            value = self._exchange(req, timeout)
+        except CallError as exc:
+            if req["op"] == "import" and exc.kind in STICKY:
+                exc.message += f" while importing cs231n/{module.replace('.', '/')}.py"
+                self.unimportable[module] = exc
+            raise
+        if req["op"] == "import":
+            self.imported.add(module)
+        return value
+
+    def _exchange(self, req: dict, timeout: float | None) -> Any:
         if self.proc is None:
             self.start()
         for handle in _handles(req):
@@ -222,7 +250,7 @@ class RunnerSession:
         target: str | Handle,
         *args: Any,
         attr: str | None = None,
-        seed: int | None = None,
+        reseed: int | None = None,
         rng_state: tuple | None = None,
         timeout: float | None = None,
         after: bool = False,
@@ -231,10 +259,11 @@ class RunnerSession:
         """Call TARGET ('layers.affine_forward', or a handle with ATTR, e.g. a model's 'loss').
 
         Returns the function's value, or with AFTER a dict {value, args, kwargs} holding the arguments as they were
-        after the call (to see running statistics written back, or inputs modified in place). SEED seeds numpy's
-        global generator before the call; RNG_STATE (np.random.get_state()[1:]) sets it exactly, so that a call
+        after the call (to see running statistics written back, or inputs modified in place). RESEED seeds numpy's
+        global generator before the call (a function's own `seed` keyword passes through untouched);
+        RNG_STATE (np.random.get_state()[1:]) sets it exactly, so that a call
         can continue a seeded sequence of draws made in the judge."""
-        req: dict[str, Any] = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs, "seed": seed}
+        req: dict[str, Any] = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs, "seed": reseed}
         if rng_state is not None:
             req["rng_state"] = list(rng_state)
         if attr is not None:
@@ -258,6 +287,16 @@ class RunnerSession:
 
     def load_npz(self, path: str) -> Handle:
         return self.request({"op": "load_npz", "path": path})
+
+
+def _module_of(req: dict) -> str | None:
+    """The module of the package a request uses ('layers' for 'layers.affine_forward'), or None."""
+    if req.get("op") == "import":
+        return str(req["module"])
+    target = req.get("target")
+    if not isinstance(target, str):
+        return None
+    return target.rpartition(".")[0] or None
 
 
 def _handles(value: Any) -> Iterator[Handle]:

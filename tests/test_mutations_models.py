@@ -26,6 +26,11 @@ ADAM_BLOCK = '''    m_hat = m / (1 - beta1**t)
     v_hat = v / (1 - beta2**t)
     next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
 '''
+ADAM_STEP = f'''    t = config["t"] + 1
+    m = beta1 * config["m"] + (1 - beta1) * dw
+    v = beta2 * config["v"] + (1 - beta2) * dw**2
+{ADAM_BLOCK}    config.update(m=m, v=v, t=t)
+'''
 
 
 def _mutant(name: str, file: str, old: str, new: str, *losers: str, collateral: frozenset[str] = frozenset()) -> Mutant:
@@ -37,8 +42,8 @@ MUTANTS = [
     _mutant("adam without bias correction", "optim.py", ADAM_BLOCK,
             ADAM_BLOCK.replace("m_hat = m / (1 - beta1**t)", "m_hat = m").replace("v_hat = v / (1 - beta2**t)",
                                                                                  "v_hat = v"), "optim.adam"),
-    _mutant("adam increments t after using it", "optim.py",
-            '    t = config["t"] + 1\n', '    t = config["t"]\n    config["t"] = t + 1\n', "optim.adam"),
+    _mutant("adam increments t after using it", "optim.py", ADAM_STEP,
+            ADAM_STEP.replace('t = config["t"] + 1', 't = config["t"]').replace("t=t)", "t=t + 1)"), "optim.adam"),
     _mutant("rmsprop without the decay", "optim.py", 'cache = decay * config["cache"] + (1 - decay) * dw**2',
             'cache = config["cache"] + dw**2', "optim.rmsprop"),
     _mutant("momentum with the wrong sign", "optim.py",

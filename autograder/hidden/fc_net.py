@@ -44,26 +44,16 @@ FCN = "fc_net.FullyConnectedNet"
 # Talking to a model in the runner (shared with cnn.py and accuracy.py)
 
 
-def runner_dtype(t: TestContext, name: str) -> Handle:
-    """numpy's scalar type NAME ('float64') as an object of the runner, to pass as a model's dtype argument."""
-    try:
-        t.session.load_source("grader_numpy", "import numpy\n")
-    except CallError as exc:
-        raise Fail(f"the cs231n package could not be imported: {exc.describe()}\n{exc.traceback}".rstrip()) from None
-    return t.get("grader_numpy.numpy", name, what="numpy")
+def runner_dtype(t: TestContext, name: str) -> type:
+    """numpy's scalar type NAME ('float64'), to pass as a model's dtype argument (it crosses the wire as a dtype)."""
+    return np.dtype(name).type
 
 
 def new_model(t: TestContext, cls: str, *args: Any, reseed: int | None = None, **kwargs: Any) -> Handle:
-    """Construct classifiers.CLS(*ARGS, **KWARGS) in the runner, after np.random.seed(RESEED) when given.
-
-    Goes through the session's request directly so that KWARGS may hold any name (a model's `seed` argument is
-    not the runner's reseed)."""
+    """Construct classifiers.CLS(*ARGS, **KWARGS) in the runner, after np.random.seed(RESEED) when given
+    (KWARGS may hold the model's own `seed`)."""
     name = cls.rsplit(".", 1)[-1]
-    request = {"op": "call", "target": f"classifiers.{cls}", "args": list(args), "kwargs": kwargs, "seed": reseed}
-    try:
-        model = t.session.request(request)["value"]
-    except CallError as exc:
-        raise Fail(f"{name}(...) {exc.describe()}\n{exc.traceback}".rstrip()) from None
+    model = t.call(f"classifiers.{cls}", *args, what=f"{name}(...)", reseed=reseed, **kwargs)
     if not isinstance(model, Handle):
         raise Fail(f"{name}(...) did not create a model object")
     return model
@@ -95,7 +85,7 @@ def model_scores(t: TestContext, model: Handle, X: np.ndarray, num_classes: int,
 def model_loss(t: TestContext, model: Handle, X: np.ndarray, y: np.ndarray, what: str,
                seed: int | None = None) -> tuple[float, dict[str, Any]]:
     """model.loss(X, y): the scalar loss and the gradients dict (after np.random.seed(SEED) when given)."""
-    value = t.call(model, X, y, attr="loss", what=f"{what}.loss(X, y)", seed=seed)
+    value = t.call(model, X, y, attr="loss", what=f"{what}.loss(X, y)", reseed=seed)
     loss, grads = checks.unpack(value, 2, f"{what}.loss(X, y)", "(loss, grads)")
     loss = np.asarray(loss)
     if loss.size != 1:
