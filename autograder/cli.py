@@ -54,8 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _data_dir(args: argparse.Namespace, cache: Path) -> Path | None:
-    """The folder of prepared grading data, or None with --no-data; exits with a clear message when missing."""
+def _data_source(args: argparse.Namespace) -> Path | None:
+    """The CIFAR-10 folder to grade with, or None with --no-data; exits with a clear message when missing."""
     if args.no_data:
         return None
     source = args.data or (Path(os.environ[DATA_ENV]) if os.environ.get(DATA_ENV) else None)
@@ -64,6 +64,10 @@ def _data_dir(args: argparse.Namespace, cache: Path) -> Path | None:
         sys.exit(f"autograder: CIFAR-10 not found ({where}). Get it with "
                  "`python cs231n/datasets/get_cifar10.py`, pass --data DIR or set "
                  f"{DATA_ENV}, or use --no-data to skip the accuracy targets.")
+    return source
+
+
+def _prepared(source: Path, cache: Path) -> Path:
     from autograder import data
 
     return data.prepare(source, cache)
@@ -71,7 +75,9 @@ def _data_dir(args: argparse.Namespace, cache: Path) -> Path | None:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    sandboxed = not args.unsandboxed
+    if sandboxed and sandbox.bwrap_path() is None:
+        sys.exit("autograder: " + str(sandbox.SandboxUnavailable(_NO_BWRAP)))
     try:
         subs = discover(args.path)
     except SubmissionError as exc:
@@ -81,13 +87,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         subs = [s for s in subs if s.student in wanted]
         if not subs:
             sys.exit(f"autograder: no submission for {', '.join(sorted(wanted))} under {args.path}")
-    todo = [s for s in subs if args.force or args.student or results.read_student(out / s.student) is None]
-    data = _data_dir(args, out / ".cache")
-    tests = grade.selected_tests(args.tests, with_data=data is not None)
+    source = _data_source(args)
     the_rubric = rubric.load(args.rubric, known=None)
-    sandboxed = not args.unsandboxed
-    if sandboxed and sandbox.bwrap_path() is None:
-        sys.exit("autograder: " + str(sandbox.SandboxUnavailable(_NO_BWRAP)))
+    out.mkdir(parents=True, exist_ok=True)  # only once nothing can refuse any more
+    todo = [s for s in subs if args.force or args.student or results.read_student(out / s.student) is None]
+    data = None if source is None else _prepared(source, out / ".cache")
+    tests = grade.selected_tests(args.tests, with_data=data is not None)
     if not sandboxed:
         print("autograder: WARNING: grading WITHOUT a sandbox; student code runs with your rights.", file=sys.stderr)
     limits = sandbox.Limits(blas_threads=args.blas_threads)

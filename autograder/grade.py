@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -72,6 +73,13 @@ def grade(sub: Submission, options: GradeOptions) -> SubmissionResult:
     """Grade SUB with OPTIONS and return its result (never raises for anything the submission does)."""
     start = time.monotonic()
     scratch = options.scratch / sub.student
+    try:
+        return _graded(sub, options, scratch, start)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # a submission's files stay on disk only while it is graded
+
+
+def _graded(sub: Submission, options: GradeOptions, scratch: Path, start: float) -> SubmissionResult:
     try:
         root = stage(sub, scratch)
     except SubmissionError as exc:

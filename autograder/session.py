@@ -137,13 +137,13 @@ class RunnerSession:
         os.set_blocking(self.proc.stdin.fileno(), False)  # so that a runner that stops reading cannot block us
         self._reader = wire.FrameReader(self.proc.stdout.fileno(), MAX_ANSWER_BYTES)
         self.output = _Output()
-        self.imported = set()
         self._drainer = threading.Thread(target=self.output.drain, args=(self.proc.stderr.fileno(),), daemon=True)
         self._drainer.start()
 
     def stop(self) -> None:
         """End the runner and everything it started."""
         proc, self.proc = self.proc, None
+        self.imported = set()  # a fresh runner imports again
         if proc is not None:
             self._end(proc)
         if self.cgroup is not None:

@@ -12,7 +12,7 @@ import struct
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "corpus" / "cases"
@@ -28,7 +28,8 @@ class Case:
     folder: Path
     spec: dict
     about: str
-    student: str
+    student: str  # the name of its entry in the folder of submissions
+    graded_as: str  # the student id its results must be under
     tests: tuple[str, ...]
     zero: tuple[str, ...]
     partial: tuple[str, ...]
@@ -59,7 +60,8 @@ def load(folder: Path) -> Case:
     spec = tomllib.loads((folder / "case.toml").read_text())
     return Case(
         name=folder.name, folder=folder, spec=spec, about=spec["about"],
-        student=spec.get("student", folder.name), tests=tuple(spec.get("tests", DEFAULT_TESTS)),
+        student=spec.get("student", folder.name), graded_as=spec.get("graded_as", spec.get("student", folder.name)),
+        tests=tuple(spec.get("tests", DEFAULT_TESTS)),
         zero=tuple(spec.get("zero", ())), partial=tuple(spec.get("partial", ())),
         feedback=spec.get("feedback", ""), notes=tuple(spec.get("notes", ())),
         seconds=float(spec.get("seconds", 30)), quick=bool(spec.get("quick", False)),
@@ -148,11 +150,13 @@ def _replace_function(text: str, name: str, source: str) -> str:
 
 
 def _zip(folder: Path, archive: Path, members: list[dict], case: Case, values: dict[str, str]) -> None:
-    """Zip FOLDER (symbolic links as link entries, FIFOs left out), then add the raw MEMBERS."""
+    """Zip FOLDER (symbolic links as link entries, FIFOs left out; names joined with the case's `separator`), then
+    add the raw MEMBERS."""
     patches = []
+    separator = case.spec.get("separator", "/")
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for path in sorted(folder.rglob("*")):
-            name = path.relative_to(folder).as_posix()
+            name = separator.join(path.relative_to(folder).parts)
             if path.is_symlink():
                 info = zipfile.ZipInfo(name)
                 info.external_attr = (stat.S_IFLNK | 0o777) << 16
@@ -205,8 +209,3 @@ def _patch_headers(archive: Path, name: str, flags: int, claims: int | None) -> 
         if claims is not None:
             struct.pack_into("<I", data, offset + size_at, int(claims))
     archive.write_bytes(bytes(data))
-
-
-def entries(dest: Path) -> list[PurePosixPath]:
-    """The names in the folder of submissions DEST (what the grader will discover)."""
-    return sorted(PurePosixPath(p.name) for p in dest.iterdir() if not p.name.startswith("."))

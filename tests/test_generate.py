@@ -21,6 +21,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from generate.__main__ import main as generate_main
 from generate.nbgrader_steps import interpreter_on_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -301,24 +302,25 @@ def test_generator_on_tiny_course(tmp_path, fake_data):
                                          "cs231n/layers.py", "inline_questions.md"]
 
 
-def test_generator_refuses_to_execute_without_data(tmp_path):
+def test_generator_refuses_to_execute_without_data(tmp_path, monkeypatch, capsys):
     course = _tiny_course(tmp_path / "course")
-    env = {key: value for key, value in os.environ.items() if key != "CS231N_CIFAR10_DIR"}
-    result = subprocess.run([sys.executable, "-m", "generate"], cwd=course, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 1
-    assert "--data DIR or set CS231N_CIFAR10_DIR" in result.stderr
-    result = _generate(course, "--data", str(tmp_path))
-    assert result.returncode == 1 and "does not hold CIFAR-10" in result.stderr
+    monkeypatch.chdir(course)
+    monkeypatch.delenv("CS231N_CIFAR10_DIR", raising=False)
+    assert generate_main([]) == 1
+    assert "--data DIR or set CS231N_CIFAR10_DIR" in capsys.readouterr().err
+    assert generate_main(["--data", str(tmp_path)]) == 1
+    assert "does not hold CIFAR-10" in capsys.readouterr().err
     assert not (course / "release").exists()
 
 
-def test_generator_reports_malformed_annotation(tmp_path):
+def test_generator_reports_malformed_annotation(tmp_path, monkeypatch, capsys):
     course = _tiny_course(tmp_path / "course")
     (course / "cs231n" / "optim.py").write_text("def f():\n    ### BEGIN SOLUTION\n    return 1\n")
-    result = _generate(course, "--no-execute")
-    assert result.returncode == 1
-    assert "cs231n/optim.py:2: ### BEGIN SOLUTION without a matching ### END SOLUTION" in result.stderr
+    monkeypatch.chdir(course)
+    assert generate_main(["--no-execute"]) == 1
+    error = capsys.readouterr().err
+    assert "cs231n/optim.py:2: ### BEGIN SOLUTION without a matching ### END SOLUTION" in error
+    assert not (course / "release").exists()
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ class Guard:
     added (a shim such as np.int = int) are kept."""
 
     def __init__(self) -> None:
-        self.saved = [(sys.modules[name], dict(vars(sys.modules[name]))) for name in GUARDED if name in sys.modules]
+        modules = [importlib.import_module(name) for name in GUARDED]  # numpy.random is otherwise loaded lazily
+        self.saved = [(module, dict(vars(module))) for module in modules]
 
     def restore(self) -> None:
         for module, names in self.saved:

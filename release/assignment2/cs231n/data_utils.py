@@ -62,15 +62,13 @@ def _read_batch(filename):
     with open(filename, "rb") as f:
         try:
             batch = _ArrayUnpickler(f, encoding="latin1").load()
-        except (pickle.UnpicklingError, EOFError, TypeError, ValueError) as e:
-            raise ValueError(f"{filename} is not a CIFAR-10 batch: {e}") from e
+        except Exception as e:  # garbage makes the unpickler fail in many ways, all meaning the same here
+            raise ValueError(f"{filename} is not a CIFAR-10 batch: {e!r}") from e
     if not isinstance(batch, dict) or "data" not in batch or "labels" not in batch:
         raise ValueError(f"{filename} is not a CIFAR-10 batch: no 'data' and 'labels' entries")
     data, labels = np.asarray(batch["data"]), np.asarray(batch["labels"], dtype=np.int64)
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != np.prod(IMAGE_SHAPE):
-        raise ValueError(
-            f"{filename}: 'data' should be uint8 of shape (N, 3072), not {data.dtype} {data.shape}"
-        )
+        raise ValueError(f"{filename}: 'data' should be uint8 of shape (N, 3072), not {data.dtype} {data.shape}")
     if labels.shape != (data.shape[0],) or labels.min(initial=0) < 0 or labels.max(initial=0) >= NUM_CLASSES:
         raise ValueError(f"{filename}: 'labels' should hold one class in 0..9 per image")
     return data.reshape(-1, *IMAGE_SHAPE), labels

@@ -27,7 +27,7 @@ _NORMALIZATIONS = {
 
 
 def affine_relu_forward(x, w, b):
-    """Convenience layer that performs an affine transform followed by a ReLU.
+    """affine - relu: an affine layer whose output goes through a ReLU.
 
     Inputs:
     - x: Input to the affine layer, of shape (N, d_1, ..., d_k)
@@ -45,7 +45,7 @@ def affine_relu_forward(x, w, b):
 
 
 def affine_relu_backward(dout, cache):
-    """Backward pass for the affine-relu convenience layer.
+    """Gradients of affine_relu_forward.
 
     Inputs:
     - dout: Upstream derivatives, of shape (N, M)
@@ -97,7 +97,7 @@ def _norm_relu_backward(dout, cache, norm_backward):
 
 
 def affine_norm_relu_forward(x, w, b, gamma, beta, norm_param, normalization):
-    """Convenience layer that performs an affine transform, a normalization and a ReLU.
+    """affine - batch/layer norm - relu, the hidden layer of a normalized FullyConnectedNet.
 
     Inputs:
     - x: Input to the affine layer, of shape (N, d_1, ..., d_k)
@@ -119,7 +119,7 @@ def affine_norm_relu_forward(x, w, b, gamma, beta, norm_param, normalization):
 
 
 def affine_norm_relu_backward(dout, cache):
-    """Backward pass for the affine-norm-relu convenience layer.
+    """Gradients of affine_norm_relu_forward.
 
     Inputs:
     - dout: Upstream derivatives, of shape (N, M)
@@ -138,7 +138,7 @@ def affine_norm_relu_backward(dout, cache):
 
 
 def conv_relu_forward(x, w, b, conv_param):
-    """Convenience layer that performs a convolution followed by a ReLU.
+    """conv - relu: a convolutional layer (fast version) whose output goes through a ReLU.
 
     Inputs:
     - x: Input to the convolutional layer, of shape (N, C, H, W)
@@ -157,7 +157,7 @@ def conv_relu_forward(x, w, b, conv_param):
 
 
 def conv_relu_backward(dout, cache):
-    """Backward pass for the conv-relu convenience layer.
+    """Gradients of conv_relu_forward.
 
     Inputs:
     - dout: Upstream derivatives, of shape (N, F, H', W')
@@ -174,7 +174,7 @@ def conv_relu_backward(dout, cache):
 
 
 def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param):
-    """Convenience layer that performs a convolution, a spatial batch normalization and a ReLU.
+    """conv - spatial batchnorm - relu.
 
     Inputs:
     - x: Input to the convolutional layer, of shape (N, C, H, W)
@@ -195,7 +195,7 @@ def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param):
 
 
 def conv_bn_relu_backward(dout, cache):
-    """Backward pass for the conv-bn-relu convenience layer.
+    """Gradients of conv_bn_relu_forward.
 
     Inputs:
     - dout: Upstream derivatives, of shape (N, F, H', W')
@@ -214,7 +214,7 @@ def conv_bn_relu_backward(dout, cache):
 
 
 def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
-    """Convenience layer that performs a convolution, a ReLU and a max pool.
+    """conv - relu - max pool, the first block of ThreeLayerConvNet (fast layers).
 
     Inputs:
     - x: Input to the convolutional layer, of shape (N, C, H, W)
@@ -234,7 +234,7 @@ def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
 
 
 def conv_relu_pool_backward(dout, cache):
-    """Backward pass for the conv-relu-pool convenience layer.
+    """Gradients of conv_relu_pool_forward.
 
     Inputs:
     - dout: Upstream derivatives, of shape (N, F, H'', W'')

@@ -364,6 +364,7 @@ def dropout_forward(x, dropout_param):
         # the mask in mask and the result in out.                             #
         #######################################################################
         mask = (np.random.rand(*x.shape) < p) / p
+        mask = mask.astype(x.dtype, copy=False)
         out = x * mask
     elif mode == "test":
         #######################################################################

@@ -99,7 +99,7 @@ class Solver:
         self._reset()
 
     def _reset(self):
-        """Sets up the bookkeeping of a new training run. Called by __init__; do not call it manually.
+        """Starts the histories, the best-model record and one optimizer state per parameter (from __init__).
 
         Inputs: none. Returns: None.
         """
@@ -114,7 +114,7 @@ class Solver:
         self.optim_configs = {p: dict(self.optim_config) for p in self.model.params}
 
     def _step(self):
-        """Makes a single gradient update on a random minibatch. Called by train().
+        """Updates every parameter once, from the gradients on a random minibatch (from train()).
 
         Inputs: none. Returns: None. The minibatch loss is appended to self.loss_history.
         """
@@ -158,7 +158,7 @@ class Solver:
             pickle.dump(checkpoint, f)
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
-        """Measures the accuracy of the model on the provided data.
+        """Fraction of the examples of X that the model classifies correctly.
 
         Inputs:
         - X: Array of data, of shape (N, d_1, ..., d_k)

@@ -78,9 +78,7 @@ def download(target: Path) -> None:
         if done:
             print(file=sys.stderr)
     if md5.hexdigest() != ARCHIVE_MD5:
-        raise GetCifarError(
-            f"the download of {URL} is corrupt (MD5 {md5.hexdigest()}, expected {ARCHIVE_MD5})"
-        )
+        raise GetCifarError(f"the download of {URL} is corrupt (MD5 {md5.hexdigest()}, expected {ARCHIVE_MD5})")
 
 
 def _batch_folder(source: Path) -> Path:
@@ -112,13 +110,9 @@ def extract_archive(archive: Path, staged: Path) -> int:
     try:
         with tarfile.open(archive, "r:*") as tar:
             members = tar.getmembers()
-            unsafe = [
-                m.name for m in members if PurePosixPath(m.name).is_absolute() or ".." in m.name.split("/")
-            ]
+            unsafe = [m.name for m in members if PurePosixPath(m.name).is_absolute() or ".." in m.name.split("/")]
             if unsafe:
-                raise GetCifarError(
-                    f"{archive} has unsafe member paths ({', '.join(unsafe[:3])}): not extracted"
-                )
+                raise GetCifarError(f"{archive} has unsafe member paths ({', '.join(unsafe[:3])}): not extracted")
             batches = {}
             for m in members:
                 path = PurePosixPath(m.name)
@@ -156,6 +150,8 @@ def fetch(source: Path | None, dest: Path) -> str:
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".get_cifar10-") as tmp:
         staged = Path(tmp) / FOLDER
         staged.mkdir()
+        if source is not None and not source.exists():
+            raise GetCifarError(f"--from {source}: no such file or folder")
         if source is None:
             archive = Path(tmp) / "cifar-10-python.tar.gz"
             download(archive)
@@ -170,9 +166,7 @@ def fetch(source: Path | None, dest: Path) -> str:
         dest.mkdir(exist_ok=True)
         for path in staged.iterdir():
             path.replace(dest / path.name)
-    return (
-        f"{action} into {dest} ({counts['train']} training, {counts['test']} test images, all batches read)"
-    )
+    return f"{action} into {dest} ({counts['train']} training, {counts['test']} test images, all batches read)"
 
 
 def main(argv: list[str] | None = None) -> int:

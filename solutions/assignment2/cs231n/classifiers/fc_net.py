@@ -202,9 +202,7 @@ class FullyConnectedNet:
             W, b = self.params[f"W{i}"], self.params[f"b{i}"]
             if self.normalization:
                 gamma, beta = self.params[f"gamma{i}"], self.params[f"beta{i}"]
-                out, cache = affine_norm_relu_forward(
-                    out, W, b, gamma, beta, self.bn_params[i - 1], self.normalization
-                )
+                out, cache = affine_norm_relu_forward(out, W, b, gamma, beta, self.bn_params[i - 1], self.normalization)
             else:
                 out, cache = affine_relu_forward(out, W, b)
             hidden_caches.append(cache)
