@@ -15,7 +15,10 @@ def _cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 10 else f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
+        for bound, digits in ((0.01, 4), (10, 2), (100, 1)):
+            if abs(value) < bound:
+                return f"{value:.{digits}f}"
+        return f"{value:.0f}"
     return str(value)
 
 
