@@ -488,7 +488,8 @@ def test_cli_a_fake_results_json_changes_nothing_in_the_real_output(tmp_path: Pa
     run = autograder("grade", str(subs), "-o", str(out), "--no-data", "--tests", *TESTS, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "alice/feedback.html", "alice/results.json", "grades.csv", "mallory/feedback.html", "mallory/results.json"]
+        "alice/feedback.html", "alice/results.json", "grades.csv", "mallory/feedback.html", "mallory/results.json",
+        "report.html"]
     assert not host_tmp.exists() and not (tmp_path / "results.json").exists()
     assert gradescope_path_existed or not Path("/autograder/results/results.json").exists()
 
