@@ -1,7 +1,8 @@
 """`python -m generate [--no-execute] [--data DIR]`, run from the course root.
 
 Regenerates from scratch:
-- release/assignment2: nbgrader's student notebooks, README.md, collect_submission.py, the stubbed package;
+- release/assignment2: nbgrader's student notebooks, README.md, collect_submission.py, the stubbed package, the
+  public checker (`python -m autograder check .`);
 - solutions/assignment2: nbgrader's solution notebooks (executed unless --no-execute), the clean package,
   inline_questions.md (answer keys and rubrics).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from nbgrader.converters.base import NbGraderException
 
 from generate.answer_key import answer_key_markdown
+from generate.checker import render_checker
 from generate.execute import ExecutionFailed, execute_solutions, resolve_data_dir
 from generate.layout import INLINE_QUESTIONS, Course, ordered_notebooks
 from generate.nbgrader_steps import generate_release, generate_solutions
@@ -60,6 +62,7 @@ def generate(course: Course, data_dir: Path | None) -> None:
     with _timed("nbgrader generate_solution"):
         generate_solutions(course.root)
     write_package(stubs, course.release)
+    write_package(render_checker(course.root / "autograder"), course.release)
     write_package(clean, course.solutions)
     (course.solutions / INLINE_QUESTIONS).write_text(answer_key, encoding="utf-8")
     if data_dir is not None:

@@ -18,6 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "corpus" / "cases"
 DEFAULT_TESTS = ("layers.", "optim.")
 CHUNK = 1 << 20
+KEYS = {  # what tests/corpus/README.md describes: a misspelt key must not make a case silently vacuous
+    "case": {"about", "quick", "tests", "zero", "partial", "feedback", "notes", "seconds", "test_seconds", "form",
+             "base", "prefix", "separator", "student", "graded_as", "suffix", "text", "edit", "member"},
+    "edit": {"path", "function", "source", "text", "old", "new", "append", "delete", "symlink", "fifo", "size"},
+    "member": {"name", "text", "source", "size", "symlink", "encrypted", "claims"},
+}
 
 
 @dataclass(frozen=True)
@@ -35,36 +41,43 @@ class Case:
     partial: tuple[str, ...]
     feedback: dict[str, str] | str
     notes: tuple[str, ...]
-    seconds: float
+    seconds: float  # bound on the submission's grading time
+    test_seconds: float | None  # bound on each test's time (None: the runner's default)
     quick: bool = False
     edits: list[dict] = field(default_factory=list)
     members: list[dict] = field(default_factory=list)
 
     def expected(self, names: list[str]) -> dict[str, str]:
         """{test: 'zero' | 'partial' | 'full'} for the test NAMES of its group."""
-        return {n: "zero" if _matches(n, self.zero) else "partial" if _matches(n, self.partial) else "full"
+        return {n: "zero" if matches(n, self.zero) else "partial" if matches(n, self.partial) else "full"
                 for n in names}
 
     def feedback_for(self, name: str) -> str:
         """The text the feedback of test NAME must contain ('' for none)."""
         if isinstance(self.feedback, str):
-            return self.feedback if _matches(name, self.zero + self.partial) else ""
+            return self.feedback if matches(name, self.zero + self.partial) else ""
         return self.feedback.get(name, "")
 
 
-def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+def matches(name: str, patterns: tuple[str, ...]) -> bool:
+    """Whether test NAME is one of PATTERNS (exact names, or prefixes ending in '.')."""
     return any(name == p or (p.endswith(".") and name.startswith(p)) for p in patterns)
 
 
 def load(folder: Path) -> Case:
     spec = tomllib.loads((folder / "case.toml").read_text())
+    for kind, entries in (("case", [spec]), ("edit", spec.get("edit", [])), ("member", spec.get("member", []))):
+        for entry in entries:
+            if unknown := set(entry) - KEYS[kind]:
+                raise ValueError(f"case {folder.name}: unknown {kind} keys {sorted(unknown)}")
     return Case(
         name=folder.name, folder=folder, spec=spec, about=spec["about"],
         student=spec.get("student", folder.name), graded_as=spec.get("graded_as", spec.get("student", folder.name)),
         tests=tuple(spec.get("tests", DEFAULT_TESTS)),
         zero=tuple(spec.get("zero", ())), partial=tuple(spec.get("partial", ())),
         feedback=spec.get("feedback", ""), notes=tuple(spec.get("notes", ())),
-        seconds=float(spec.get("seconds", 30)), quick=bool(spec.get("quick", False)),
+        seconds=float(spec.get("seconds", 30)), test_seconds=spec.get("test_seconds"),
+        quick=bool(spec.get("quick", False)),
         edits=spec.get("edit", []), members=spec.get("member", []),
     )
 
@@ -137,7 +150,7 @@ def _apply(case: Case, root: Path, edit: dict, values: dict[str, str]) -> None:
         with open(path, "a", encoding="utf-8") as f:
             f.write("\n" + _fill(edit["append"], values))
     else:
-        path.write_bytes(_text(case, edit, values).encode(edit.get("encoding", "utf-8")))
+        path.write_text(_text(case, edit, values), encoding="utf-8")
 
 
 def _replace_function(text: str, name: str, source: str) -> str:
@@ -158,9 +171,7 @@ def _zip(folder: Path, archive: Path, members: list[dict], case: Case, values: d
         for path in sorted(folder.rglob("*")):
             name = separator.join(path.relative_to(folder).parts)
             if path.is_symlink():
-                info = zipfile.ZipInfo(name)
-                info.external_attr = (stat.S_IFLNK | 0o777) << 16
-                zf.writestr(info, os.readlink(path))
+                _write_link(zf, name, os.readlink(path))
             elif path.is_file():
                 zf.write(path, name)
         for member in members:
@@ -168,15 +179,20 @@ def _zip(folder: Path, archive: Path, members: list[dict], case: Case, values: d
             if "size" in member:
                 _write_zeros(zf, name, int(member["size"]))
             elif "symlink" in member:
-                info = zipfile.ZipInfo(name)
-                info.external_attr = (stat.S_IFLNK | 0o777) << 16
-                zf.writestr(info, _fill(member["symlink"], values))
+                _write_link(zf, name, _fill(member["symlink"], values))
             else:
                 zf.writestr(name, _text(case, member, values))
             if member.get("encrypted") or "claims" in member:
                 patches.append((name, 0x1 if member.get("encrypted") else 0, member.get("claims")))
     for name, flags, claims in patches:
         _patch_headers(archive, name, flags, claims)
+
+
+def _write_link(zf: zipfile.ZipFile, name: str, target: str) -> None:
+    """A symbolic-link entry, as zip (Info-ZIP) stores one: the mode in the external attributes, the target as data."""
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    zf.writestr(info, target)
 
 
 def _write_zeros(zf: zipfile.ZipFile, name: str, size: int) -> None:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT / "release" / "assignment2"
 SOLUTIONS = ROOT / "solutions" / "assignment2"
 SOURCE = ROOT / "source" / "assignment2"
-COURSE_PARTS = ("cs231n", "source", "generate", "nbgrader_config.py")
+COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py")
 NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "cifar-10-batches-py", "*.tar.gz",
                                     ".ipynb_checkpoints")
 DATA_DIR = Path(os.environ.get("CS231N_CIFAR10_DIR", "/work/shared/data/cifar-10-batches-py"))
@@ -211,11 +211,36 @@ def test_no_solution_hidden_test_or_answer_key_in_release():
 def test_no_instructor_files_in_release():
     release_root = ROOT / "release"
     names = {path.name for path in release_root.rglob("*")}
-    assert not names & {"gradebook.db", "inline_questions.md", "autograder", "best_model.npz"}
+    assert not names & {"gradebook.db", "inline_questions.md", "best_model.npz"}
     assert not list(release_root.rglob("*SOLUTION*"))
     package = _files(RELEASE / "cs231n")
     assert "layers.py" in package and not any(b"BEGIN SOLUTION" in content for content in package.values())
     assert not [path for path in package if "cifar-10-batches-py" in path]
+
+
+def test_release_carries_only_the_public_checker():
+    from generate.checker import PUBLIC_FILES
+
+    shipped = {path.relative_to(RELEASE / "autograder").as_posix()
+               for path in (RELEASE / "autograder").rglob("*") if path.is_file()}
+    assert shipped == set(PUBLIC_FILES)
+    for secret in ("hidden", "reference.py", "rubric.toml", "gradients.py", "grade.py"):
+        assert not list(RELEASE.rglob(secret)), secret
+
+
+@pytest.mark.parametrize(("folder", "passed"), [(SOLUTIONS, "10 of 10"), (RELEASE, "1 of 10")])
+def test_students_check_runs_from_the_release_alone(folder: Path, passed: str, tmp_path: Path) -> None:
+    """`python -m autograder check` in a copy of the release, with nothing of the course on the path."""
+    student = tmp_path / "assignment2"
+    shutil.copytree(RELEASE, student, ignore=shutil.ignore_patterns("cs231n"))
+    shutil.copytree(folder / "cs231n", student / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-m", "autograder", "check", "."], cwd=student, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert f"{passed} public checks passed" in run.stdout, run.stdout + run.stderr
+    grade = subprocess.run([sys.executable, "-m", "autograder", "grade", "."], cwd=student, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert grade.returncode != 0 and "only the public checks" in grade.stderr
 
 
 def test_release_package_is_stubbed_and_solutions_package_is_clean():
@@ -235,6 +260,7 @@ def test_release_package_is_stubbed_and_solutions_package_is_clean():
 def _tiny_course(root: Path) -> Path:
     """A course with one annotated module and one notebook with a solution, a hidden test and a question."""
     shutil.copytree(ROOT / "generate", root / "generate", ignore=NOT_COPIED)
+    shutil.copytree(ROOT / "autograder", root / "autograder", ignore=NOT_COPIED)
     shutil.copy2(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     (root / "cs231n").mkdir()
     (root / "cs231n" / "__init__.py").write_text("")
@@ -282,8 +308,10 @@ def test_generator_on_tiny_course(tmp_path, fake_data):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FullyConnectedNets.ipynb executed" in result.stdout
     release, solutions = course / "release" / "assignment2", course / "solutions" / "assignment2"
-    assert sorted(_files(release)) == ["FullyConnectedNets.ipynb", "README.md", "cs231n/__init__.py",
-                                       "cs231n/layers.py"]
+    from generate.checker import PUBLIC_FILES
+
+    assert sorted(_files(release)) == sorted(["FullyConnectedNets.ipynb", "README.md", "cs231n/__init__.py",
+                                              "cs231n/layers.py", *(f"autograder/{f}" for f in PUBLIC_FILES)])
     assert "NotImplementedError" in (release / "cs231n" / "layers.py").read_text()
     released = (release / "FullyConnectedNets.ipynb").read_text()
     assert "add(a, a)" not in released and "twice(-21)" not in released and "sums are useful" not in released

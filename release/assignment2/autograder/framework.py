@@ -1,0 +1,199 @@
+"""How a grader test is written and scored.
+
+A test is a function that takes a :class:`TestContext` and talks to the student's code only through it:
+
+    @grader_test("layers.affine_forward")
+    def affine_forward(t: TestContext) -> None:
+        x = t.rng.standard_normal((3, 4, 5))
+        ...
+        out, _ = t.unpack(t.call("layers.affine_forward", x, w, b), 2, "affine_forward")
+        with t.part("output on odd shapes", weight=2):
+            t.close("affine_forward: out", out, expected, tol=1e-9)
+
+Scoring: a test scores 1 when it ends without `Fail`; with parts, the weighted share of parts that passed; a `Fail`
+outside any part (the function raised, returned the wrong kind of value) scores 0. A test may also
+`award(fraction, why)` explicitly (partial credit the rubric allows). The points come from rubric.toml.
+Messages are for the student: they say what was checked and what to look at, never hidden inputs or expected values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder.session import CallError, RunnerSession
+
+TESTS: dict[str, Callable[[TestContext], None]] = {}
+TEST_INFO: dict[str, dict[str, Any]] = {}
+
+
+class Fail(Exception):
+    """A check failed; the message is shown to the student."""
+
+
+def grader_test(name: str, *, needs_data: bool = False, timeout: float | None = None, suite: str = "hidden"):
+    """Register a test under NAME (an interface: results.json, CSV columns and the rubric use it).
+
+    SUITE is "hidden" (graded, needs the reference) or "public" (the students' `autograder check`)."""
+
+    def register(func: Callable[[TestContext], None]) -> Callable[[TestContext], None]:
+        if name in TESTS:
+            raise ValueError(f"test {name} registered twice")
+        TESTS[name] = func
+        TEST_INFO[name] = {"needs_data": needs_data, "timeout": timeout, "suite": suite,
+                           "doc": (func.__doc__ or "").strip()}
+        return func
+
+    return register
+
+
+@dataclass
+class Part:
+    label: str
+    weight: float
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class Outcome:
+    """What one test gave: the fraction of its points, the feedback lines and how long it took."""
+
+    name: str
+    fraction: float
+    lines: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error_kind: str = ""
+
+
+class TestContext:
+    """The test's view of the student's code (through the runner) plus scoring helpers."""
+
+    def __init__(self, name: str, session: RunnerSession, options: dict[str, Any] | None = None) -> None:
+        self.name = name
+        self.session = session
+        self.options = options or {}
+        seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+        self.rng = np.random.default_rng(seed)
+        self.parts: list[Part] = []
+        self.notes: list[str] = []
+        self.awarded: tuple[float, str] | None = None
+
+    # -- talking to the student's code ---------------------------------------------------------------------
+    def call(self, target: Any, *args: Any, what: str | None = None, **kwargs: Any) -> Any:
+        """Call the student's TARGET; a raise, exit, hang or crash becomes a Fail naming the function."""
+        label = what or (target.rsplit(".", 1)[-1] if isinstance(target, str) else kwargs.get("attr", "call"))
+        try:
+            return self.session.call(target, *args, **kwargs)
+        except CallError as exc:
+            raise Fail(_call_failure(label, exc)) from None
+
+    def import_module(self, module: str) -> None:
+        """Import the student's cs231n.MODULE (e.g. 'classifiers.fc_net'); a failure becomes a Fail."""
+        try:
+            self.session.request({"op": "import", "module": module})
+        except CallError as exc:
+            raise Fail(_call_failure(f"importing cs231n/{module.replace('.', '/')}.py", exc)) from None
+
+    def signature(self, target: str) -> list[tuple[str, str, bool]]:
+        try:
+            return self.session.signature(target)
+        except CallError as exc:
+            raise Fail(_call_failure(target, exc)) from None
+
+    def get(self, target: Any, *path: Any, what: str = "") -> Any:
+        try:
+            return self.session.get(target, *path)
+        except CallError as exc:
+            raise Fail(_call_failure(what or str(target), exc)) from None
+
+    def set(self, target: Any, *path: Any, value: Any, what: str = "") -> None:
+        try:
+            self.session.set(target, *path, value=value)
+        except CallError as exc:
+            raise Fail(_call_failure(what or str(target), exc)) from None
+
+    # -- scoring -------------------------------------------------------------------------------------------
+    @contextmanager
+    def part(self, label: str, weight: float = 1.0) -> Iterator[None]:
+        """A separately scored aspect: a Fail inside fails only this part."""
+        try:
+            yield
+        except Fail as exc:
+            self.parts.append(Part(label, weight, False, str(exc)))
+        else:
+            self.parts.append(Part(label, weight, True))
+
+    def note(self, message: str) -> None:
+        """A remark shown with the result that does not change the score."""
+        self.notes.append(message)
+
+    def award(self, fraction: float, why: str) -> None:
+        """Set the test's score to FRACTION of its points, for the reason WHY (shown to the student)."""
+        self.awarded = (fraction, why)
+
+    def fraction(self) -> float:
+        if self.awarded is not None:
+            return self.awarded[0]
+        if not self.parts:
+            return 1.0
+        total = sum(p.weight for p in self.parts)
+        return sum(p.weight for p in self.parts if p.passed) / total if total else 0.0
+
+
+def _call_failure(label: str, exc: CallError) -> str:
+    text = f"{label} {exc.describe()}"
+    if exc.traceback:
+        text += "\n" + exc.traceback
+    return text
+
+
+def _part_lines(parts: list[Part]) -> list[str]:
+    """One feedback line per part; a failure message already shown (a stub raising in every setting) is not
+    repeated."""
+    lines, shown = [], set()
+    for p in parts:
+        if p.passed:
+            lines.append(f"PASS {p.label}")
+        elif p.message in shown:
+            lines.append(f"FAIL {p.label}: the same error as above")
+        else:
+            shown.add(p.message)
+            lines.append(f"FAIL {p.label}: {p.message}")
+    return lines
+
+
+def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None = None) -> Outcome:
+    """Run the registered test NAME against SESSION and score it."""
+    t = TestContext(name, session, options)
+    start = time.monotonic()
+    kind = ""
+    try:
+        TESTS[name](t)
+        failure = None
+    except Fail as exc:
+        failure = str(exc)
+    except Exception as exc:  # a bug in the value the student returned that the test did not foresee
+        failure = f"the test could not use what your code returned ({type(exc).__name__}: {exc})"
+        kind = "internal"
+        traceback.print_exc()
+    lines = _part_lines(t.parts)
+    if failure is not None:
+        lines.append("FAIL " + failure)
+        fraction = 0.0 if t.awarded is None else t.awarded[0]
+    else:
+        fraction = t.fraction()
+    if t.awarded is not None:
+        lines.append(t.awarded[1])
+    lines.extend("NOTE " + n for n in t.notes)
+    if not lines:
+        lines.append("PASS " + (TEST_INFO[name]["doc"] or name))
+    fraction = min(1.0, max(0.0, fraction))
+    return Outcome(name, fraction, lines, time.monotonic() - start, kind)
