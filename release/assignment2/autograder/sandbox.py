@@ -113,6 +113,19 @@ def unsandboxed_command(submission: Path) -> list[str]:
     return [sys.executable, "-I", str(RUNNER_DIR / "runner.py"), str(submission)]
 
 
+def _sweep_abandoned(min_age: float = 600.0) -> None:
+    """Delete groups left behind by a grading process that was killed (-9) before it could clean up: only empty
+    ones (the kernel refuses to delete a group with processes) older than MIN_AGE seconds (so not a group another
+    worker has just created and is about to enter)."""
+    now = time.time()
+    for group in PIDS_CGROUP.glob("autograder-*"):
+        try:
+            if now - group.stat().st_mtime > min_age and not (group / "cgroup.procs").read_text().strip():
+                group.rmdir()
+        except OSError:
+            pass
+
+
 class PidsCgroup:
     """A pids cgroup (v1) that caps how many processes a runner and its children may have, where it is writable."""
 
@@ -120,6 +133,7 @@ class PidsCgroup:
         self.path: Path | None = None
         if os.geteuid() != 0 or not os.access(PIDS_CGROUP, os.W_OK):
             return
+        _sweep_abandoned()
         path = PIDS_CGROUP / f"autograder-{uuid.uuid4().hex[:12]}"
         try:
             path.mkdir()
