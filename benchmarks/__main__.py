@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import machine, nbgrader_side, scale, single, student, tables
+from benchmarks.measure import wait_until_idle
 from benchmarks.workload import ROOT, environment
 from generate.layout import DATA_ENV
 
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     prefix = args.out or ROOT / "benchmarks" / ("results-quick" if args.quick else "results")
     results: dict = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "argv": sys.argv[1:],
                      "quick": args.quick, "machine": machine.describe()}
-    results["idle"] = machine.wait_until_idle(args.max_load, preset["max_wait"] if args.max_wait is None
+    results["idle"] = wait_until_idle(args.max_load, preset["max_wait"] if args.max_wait is None
                                               else args.max_wait)
     env = environment(data)
     work = Path(tempfile.mkdtemp(prefix="benchmarks-"))

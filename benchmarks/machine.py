@@ -1,4 +1,4 @@
-"""The machine the figures come from, and waiting for it to be idle before measuring."""
+"""The machine the figures come from."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ import ctypes
 import os
 import platform
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
-
-from benchmarks.measure import load1
 
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # OpenBLAS's own report of its build and the kernel it chose at run time, under the names of its usual builds.
@@ -84,15 +80,3 @@ def describe() -> dict[str, object]:
         "bubblewrap": _version(["bwrap", "--version"]),
         "loadavg_start": Path("/proc/loadavg").read_text().split()[:3],
     }
-
-
-def wait_until_idle(max_load: float, max_wait: float, poll: float = 30.0) -> dict[str, float]:
-    """Sleep until the 1-minute load is below MAX_LOAD or MAX_WAIT seconds passed; what was waited and seen."""
-    start = time.monotonic()
-    load = load1()
-    while load >= max_load and time.monotonic() - start < max_wait:
-        print(f"benchmarks: load {load:.2f} >= {max_load}; waiting ({time.monotonic() - start:.0f} s so far)",
-              file=sys.stderr, flush=True)
-        time.sleep(poll)
-        load = load1()
-    return {"waited_s": round(time.monotonic() - start), "load1": load, "max_load": max_load}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +24,8 @@ from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 INTERVAL = 0.05  # seconds between /proc samples
+DISTURBED = 0.1  # other processes' CPU seconds per wall second above which a measurement is taken again
+QUIET_LOAD, QUIET_WAIT = 1.0, 600.0  # before taking it again: wait for this 1-minute load, this many seconds at most
 
 
 def load1() -> float:
@@ -30,9 +33,17 @@ def load1() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores; idle and I/O wait excluded)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 @dataclass
 class Measurement:
-    """What one command cost. CPU seconds count every process it started (see cpu_method); peaks are in MiB."""
+    """What one command cost. CPU seconds count every process it started (see cpu_method); peaks are in MiB.
+    others_cpu_s is the CPU time the rest of the machine used meanwhile: near 0, nothing competed with it."""
 
     wall_s: float
     cpu_s: float
@@ -40,8 +51,10 @@ class Measurement:
     peak_rss_mib: dict[str, float]
     peak_total_rss_mib: float
     load1_start: float
+    others_cpu_s: float
     returncode: int
     output: str = field(repr=False, default="")
+    attempts: int = 1
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -210,7 +223,7 @@ class Sampler(threading.Thread):
 def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 7200) -> Measurement:
     """Run CMD in CWD with ENV and measure it (see the module's docstring)."""
     group = CpuGroup()
-    start_load = load1()
+    start_load, start_busy = load1(), machine_busy_seconds()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             preexec_fn=group.enter)
@@ -223,6 +236,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 7200) -
         output, _ = proc.communicate()
     finally:
         wall = time.perf_counter() - start
+        busy = machine_busy_seconds() - start_busy
         sampler.finish()
     if group.path is not None:
         group.drained()
@@ -231,8 +245,29 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 7200) -
     else:
         cpu, method = sum(sampler.cpu.values()), "sampled"
     mib = {name: round(kib / 1024, 1) for name, kib in sorted(sampler.peak.items()) if name != "sandbox"}
+    others = round(max(busy - cpu, 0.0), 2)
     return Measurement(round(wall, 3), round(cpu, 3), method, mib, round(sampler.peak_total / 1024, 1), start_load,
-                       proc.returncode, output)
+                       others, proc.returncode, output)
+
+
+def disturbed(measurement: Measurement) -> bool:
+    return measurement.others_cpu_s > DISTURBED * measurement.wall_s
+
+
+def run_undisturbed(cmd: list[str], cwd: Path, env: dict[str, str], what: str, attempts: int = 3) -> Measurement:
+    """run(), taken again (after the machine calmed down) while other processes used more than DISTURBED of a core
+    during it, ATTEMPTS times at most; the least disturbed run. Only for commands that can run again as they did."""
+    runs: list[Measurement] = []
+    while True:
+        runs.append(run(cmd, cwd, env))
+        if runs[-1].returncode != 0 or not disturbed(runs[-1]) or len(runs) == attempts:
+            break
+        print(f"benchmarks: {what} was disturbed (other processes used {runs[-1].others_cpu_s:.1f} CPU s "
+              "meanwhile); measuring it again", file=sys.stderr, flush=True)
+        wait_until_idle(QUIET_LOAD, QUIET_WAIT)
+    best = min(runs, key=lambda m: m.others_cpu_s / max(m.wall_s, 1e-9))
+    best.attempts = len(runs)
+    return best
 
 
 def checked(measurement: Measurement, what: str) -> Measurement:
@@ -242,6 +277,11 @@ def checked(measurement: Measurement, what: str) -> Measurement:
     return measurement
 
 
+def measured(cmd: list[str], cwd: Path, env: dict[str, str], what: str) -> Measurement:
+    """The undisturbed measurement of CMD (run_undisturbed), which must succeed."""
+    return checked(run_undisturbed(cmd, cwd, env, what), what)
+
+
 def median_of(repeats: int, measure: Callable[[], Measurement]) -> dict:
     """The run of median wall time (the upper one for an even count) among REPEATS runs of MEASURE, with every
     run's wall time."""
@@ -249,3 +289,15 @@ def median_of(repeats: int, measure: Callable[[], Measurement]) -> dict:
     chosen = runs[len(runs) // 2].to_dict()
     chosen["wall_s_runs"] = [m.wall_s for m in runs]
     return chosen
+
+
+def wait_until_idle(max_load: float, max_wait: float, poll: float = 30.0) -> dict[str, float]:
+    """Sleep until the 1-minute load is below MAX_LOAD or MAX_WAIT seconds passed; what was waited and seen."""
+    start = time.monotonic()
+    load = load1()
+    while load >= max_load and time.monotonic() - start < max_wait:
+        print(f"benchmarks: load {load:.2f} >= {max_load}; waiting ({time.monotonic() - start:.0f} s so far)",
+              file=sys.stderr, flush=True)
+        time.sleep(poll)
+        load = load1()
+    return {"waited_s": round(time.monotonic() - start), "load1": load, "max_load": max_load}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.measure import checked, run
+from benchmarks.measure import measured
 from benchmarks.workload import PYTHON, submit_solutions
 from generate.layout import ASSIGNMENT
 
@@ -24,7 +24,7 @@ def code_score(course: Path) -> tuple[float, float]:
 def autograde(course: Path, env: dict[str, str]) -> dict:
     """Section 2: submit the solutions in COURSE (generated: its gradebook knows the assignment) and autograde them."""
     submit_solutions(course, STUDENT)
-    cmd = [PYTHON, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", STUDENT]
-    figures = checked(run(cmd, course, env), "nbgrader autograde").to_dict()
+    cmd = [PYTHON, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", STUDENT, "--force"]
+    figures = measured(cmd, course, env, "nbgrader autograde").to_dict()
     score, max_score = code_score(course)
     return {**figures, "code_score": score, "max_code_score": max_score}

@@ -1,6 +1,7 @@
-"""`python -m benchmarks.probe SUBMISSION OUT.json [--data PREPARED]`: grade one submission as the CLI does (same
-options, sandboxed) and record, per test, its wall time, the judge's CPU time, the runner's CPU time and the runner's
-peak RSS so far, read from /proc around each test. The benchmarks sum them per test group."""
+"""`python -m benchmarks.probe SUBMISSION OUT.json [--data PREPARED] [--blas-threads N]`: grade one submission as
+`autograder grade` does (same options and limits, sandboxed) and record, per test, its wall time, the judge's CPU
+time, the runner's CPU time and the runner's peak RSS so far, read from /proc around each test. The benchmarks sum
+them per test group."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import framework, grade, rubric
+from autograder import framework, grade, rubric, sandbox
 from autograder.session import RunnerSession
 from autograder.submission import Submission
 from benchmarks.measure import cmdline, descendants, memory_kib, process_cpu, role
@@ -54,12 +55,14 @@ def main() -> None:
     parser.add_argument("submission", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--data", type=Path, help="prepared grading data (autograder.data.prepare)")
+    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads of the runner (default 1)")
     args = parser.parse_args()
     records: list[dict] = []
     framework.run_test = instrumented(records)
     with tempfile.TemporaryDirectory(prefix="probe-") as scratch:
         options = grade.GradeOptions(rubric.load(), grade.selected_tests(None, with_data=args.data is not None),
-                                     Path(scratch), data=args.data)
+                                     Path(scratch), data=args.data,
+                                     limits=sandbox.Limits(blas_threads=args.blas_threads))
         start = time.perf_counter()
         result = grade.grade(Submission("probe", args.submission), options)
         total = time.perf_counter() - start

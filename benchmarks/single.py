@@ -4,9 +4,10 @@ and split by test group (layers, optim, fc_net, cnn, and the accuracy targets: t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-from benchmarks.measure import checked, median_of, run
+from benchmarks.measure import checked, measured, median_of, run
 from benchmarks.workload import PYTHON, ROOT, SOLUTIONS, grade_command
 
 GROUPS = ("layers", "optim", "fc_net", "cnn", "accuracy")
@@ -22,20 +23,20 @@ def _score(out: Path) -> dict:
 def grade_solutions(out: Path, env: dict[str, str], data_options: list[str], repeats: int) -> dict:
     """`autograder grade solutions/assignment2 -o OUT` with one worker (one submission), REPEATS times."""
     cmd = grade_command(SOLUTIONS, out, "--workers", "1", *data_options)
-    figures = median_of(repeats, lambda: checked(run(cmd, ROOT, env), "autograder grade"))
+    figures = median_of(repeats, lambda: measured(cmd, ROOT, env, "autograder grade"))
     return {**figures, **_score(out)}
 
 
 def prepare_data(data: Path, cache: Path, env: dict[str, str]) -> dict:
-    """The grading data made from CIFAR-10 into CACHE (what the first grading of a course does once)."""
+    """The grading data made from CIFAR-10 into CACHE (what the first grading of a course does once; measured once:
+    a second run would find it made)."""
     return checked(run([PYTHON, "-c", PREPARE, str(data), str(cache)], ROOT, env), "data preparation").to_dict()
 
 
 def by_group(work: Path, env: dict[str, str], data_options: list[str]) -> dict:
     """The instrumented grading (benchmarks.probe) summed per test group, plus what is not inside a test."""
     report = work / "probe.json"
-    checked(run([PYTHON, "-m", "benchmarks.probe", str(SOLUTIONS), str(report), *data_options], ROOT, env),
-            "probe")
+    measured([PYTHON, "-m", "benchmarks.probe", str(SOLUTIONS), str(report), *data_options], ROOT, env, "probe")
     probe = json.loads(report.read_text())
     groups = {}
     for name in GROUPS:
@@ -56,14 +57,16 @@ def by_group(work: Path, env: dict[str, str], data_options: list[str]) -> dict:
 
 
 def complete(work: Path, env: dict[str, str], data: Path | None, repeats: int) -> dict:
-    """Section 1. With DATA (a CIFAR-10 folder): data preparation, grading with the targets and the group split with
-    them; always: grading without them (--no-data)."""
+    """Section 1. With DATA (a CIFAR-10 folder): data preparation, grading with the targets (also with one BLAS thread
+    per core) and the group split with them; always: grading without them (--no-data)."""
     out = work / "graded"
     figures: dict[str, object] = {}
     if data is not None:
         cache = out / ".cache"
         figures["data_preparation"] = prepare_data(data, cache, env)
-        figures["with_data"] = grade_solutions(out, env, ["--data", str(data)], 1)
+        figures["with_data"] = grade_solutions(out, env, ["--data", str(data)], repeats)
+        figures["with_data_all_cores"] = grade_solutions(out, env, ["--data", str(data), "--blas-threads",
+                                                                    str(len(os.sched_getaffinity(0)))], 1)
         figures["by_group"] = by_group(work, env, ["--data", str(cache / "cifar10")])
     figures["without_data"] = grade_solutions(out, env, ["--no-data"], repeats)
     if data is None:

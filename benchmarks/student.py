@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.measure import checked, median_of, run
+from benchmarks.measure import measured, median_of, run_undisturbed
 from benchmarks.workload import PYTHON, RELEASE, ROOT, SOLUTIONS, course_copy
 
 
 def check(folder: Path, env: dict[str, str], repeats: int) -> dict:
     """`autograder check FOLDER`; its exit status is part of the result (the release fails its checks)."""
-    return median_of(repeats, lambda: run([PYTHON, "-m", "autograder", "check", str(folder)], ROOT, env))
+    cmd = [PYTHON, "-m", "autograder", "check", str(folder)]
+    return median_of(repeats, lambda: run_undisturbed(cmd, ROOT, env, "autograder check"))
 
 
 def generation(course: Path, env: dict[str, str]) -> dict:
     """`python -m generate --no-execute` in COURSE, a copy of the course's sources."""
-    return checked(run([PYTHON, "-m", "generate", "--no-execute"], course, env), "python -m generate").to_dict()
+    return measured([PYTHON, "-m", "generate", "--no-execute"], course, env, "python -m generate").to_dict()
 
 
 def student_side(work: Path, env: dict[str, str], repeats: int) -> tuple[dict, Path]:

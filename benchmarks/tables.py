@@ -15,6 +15,8 @@ def _cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
+        if value == 0:
+            return "0"
         for bound, digits in ((0.01, 4), (10, 2), (100, 1)):
             if abs(value) < bound:
                 return f"{value:.{digits}f}"
@@ -39,14 +41,15 @@ def machine_line(machine: dict, idle: dict) -> str:
 
 
 def single_tables(single: dict) -> str:
-    runs = [("with the CIFAR-10 targets", single.get("with_data")), ("without them (--no-data)",
-                                                                     single["without_data"])]
+    runs = [("with the CIFAR-10 targets", single.get("with_data")),
+            ("the same, --blas-threads = cores", single.get("with_data_all_cores")),
+            ("without them (--no-data)", single["without_data"])]
     if "data_preparation" in single:
         runs.append(("grading data preparation (once per course)", single["data_preparation"]))
     head = table(["one complete submission (solutions)", "wall s", "CPU s", "grader peak MiB", "runner peak MiB",
-                  "score", "load"],
+                  "score", "others' CPU s"],
                  [[what, f["wall_s"], f["cpu_s"], _peak(f, "grader"), _peak(f, "runner"),
-                   f"{f['score']:g}/{f['max_score']:g}" if "score" in f else "", f["load1_start"]]
+                   f"{f['score']:g}/{f['max_score']:g}" if "score" in f else "", f["others_cpu_s"]]
                   for what, f in runs if f])
     groups = single["by_group"]
     split = table(["test group", "tests", "wall s", "judge CPU s", "runner CPU s", "runner peak MiB (so far)",
@@ -63,10 +66,12 @@ def nbgrader_table(nbgrader: dict, single: dict) -> str:
         return f"nbgrader autograde: skipped ({nbgrader['skipped']})."
     ours = single["with_data"]
     rows = [["`nbgrader autograde` (executes the 4 notebooks)", nbgrader["wall_s"], nbgrader["cpu_s"],
-             _peak(nbgrader, "kernel"), f"{nbgrader['code_score']:g}/{nbgrader['max_code_score']:g}"],
+             _peak(nbgrader, "kernel"), f"{nbgrader['code_score']:g}/{nbgrader['max_code_score']:g}",
+             nbgrader["others_cpu_s"]],
             ["`autograder grade` (hidden tests, CIFAR-10 targets)", ours["wall_s"], ours["cpu_s"],
-             _peak(ours, "runner"), f"{ours['score']:g}/{ours['max_score']:g}"]]
-    ratio = table(["same submission", "wall s", "CPU s", "peak MiB (kernel / runner)", "score"], rows)
+             _peak(ours, "runner"), f"{ours['score']:g}/{ours['max_score']:g}", ours["others_cpu_s"]]]
+    ratio = table(["same submission", "wall s", "CPU s", "peak MiB (kernel / runner)", "score", "others' CPU s"],
+                  rows)
     return ratio + f"\n\nRatio: {nbgrader['ratio_wall']:.1f}x faster in wall time, {nbgrader['ratio_cpu']:.1f}x " \
                    "less CPU time."
 
@@ -74,15 +79,17 @@ def nbgrader_table(nbgrader: dict, single: dict) -> str:
 def scale_tables(scale: dict) -> str:
     sizes = table([f"N (workers: {scale['workers_for_sizes']})", "wall s", "wall s / sub", "CPU s / sub",
                    "subs / min", "discovery s", "gradebook: new students s", "gradebook: rewrite s", "grades.csv s",
-                   "report s"],
+                   "report s", "others' CPU s"],
                   [[r["n"], r["wall_s"], r["wall_s_per_submission"], r["cpu_s_per_submission"],
-                    r["throughput_per_min"], *(r["steps"][k] for k in SIZE_STEPS)] for r in scale["by_size"]])
+                    r["throughput_per_min"], *(r["steps"][k] for k in SIZE_STEPS), r["others_cpu_s"]]
+                   for r in scale["by_size"]])
     exps = table(["growth exponent between sizes (1 = linear)", "values"],
                  [[name, ", ".join(_cell(v) for v in values)] for name, values in scale["growth_exponents"].items()])
     workers = table([f"workers (N = {scale['by_workers'][0]['n']})", "wall s", "subs / min", "speedup vs 1",
-                     "grader peak MiB", "peak total RSS MiB"],
+                     "grader peak MiB", "peak total RSS MiB", "others' CPU s"],
                     [[r["workers"], r["wall_s"], r["throughput_per_min"],
-                      scale["speedup_vs_one_worker"].get(r["workers"]), _peak(r, "grader"), r["peak_total_rss_mib"]]
+                      scale["speedup_vs_one_worker"].get(r["workers"]), _peak(r, "grader"), r["peak_total_rss_mib"],
+                      r["others_cpu_s"]]
                      for r in scale["by_workers"]])
     return "\n\n".join([sizes, exps, workers])
 
@@ -91,8 +98,8 @@ def student_table(student: dict) -> str:
     names = {"check_solutions": "`autograder check` on the solutions",
              "check_release": "`autograder check` on the untouched release",
              "generate_no_execute": "`python -m generate --no-execute` (release and solutions)"}
-    return table(["student and instructor side", "wall s", "CPU s", "exit status"],
-                 [[names[k], f["wall_s"], f["cpu_s"], f["returncode"]] for k, f in student.items()])
+    return table(["student and instructor side", "wall s", "CPU s", "exit status", "others' CPU s"],
+                 [[names[k], f["wall_s"], f["cpu_s"], f["returncode"], f["others_cpu_s"]] for k, f in student.items()])
 
 
 def targets_table(targets: list[dict]) -> str:
@@ -102,7 +109,10 @@ def targets_table(targets: list[dict]) -> str:
 
 def markdown(results: dict) -> str:
     s = results["sections"]
-    parts = [machine_line(results["machine"], results["idle"]), targets_table(results["targets"]),
+    legend = ("Seconds are wall-clock and CPU time of the whole command (every process it started, runners "
+              "included); \"others' CPU s\" is the CPU time the rest of the machine used meanwhile (near 0: the run "
+              "had the machine to itself).")
+    parts = [machine_line(results["machine"], results["idle"]), legend, targets_table(results["targets"]),
              single_tables(s["single"]), nbgrader_table(s["nbgrader"], s["single"]), scale_tables(s["scale"]),
              student_table(s["student"])]
     return "\n\n".join(parts) + "\n"

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
 RELEASE = ROOT / "release" / ASSIGNMENT
 PYTHON = sys.executable
-COURSE_PARTS = ("cs231n", "source", "generate", "nbgrader_config.py")
+COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py")
 NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "cifar-10-batches-py", "*.tar.gz", ".ipynb_checkpoints")
 TIMESTAMP = "2026-02-10 12:00:00.000000 UTC"
 
@@ -51,8 +51,9 @@ def synthetic_class(dest: Path, n: int) -> Path:
 
 
 def course_copy(dest: Path) -> Path:
-    """A copy of the course's sources (package, notebooks, generator, nbgrader config) at DEST, without release/,
-    solutions/ or gradebook: `python -m generate` run there leaves the committed release/ untouched."""
+    """A copy of the course's sources (package, notebooks, generator, the checker the release ships, nbgrader
+    config) at DEST, without release/, solutions/ or gradebook: `python -m generate` run there leaves the committed
+    release/ untouched."""
     dest.mkdir(parents=True)
     for part in COURSE_PARTS:
         if (ROOT / part).is_dir():
