@@ -6,12 +6,14 @@ The data-free tests run for every mutant; the CIFAR-10 training tests (slow) for
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import autograder.hidden  # noqa: F401 - registers the tests
 from autograder import framework, grade, rubric
+from autograder.hidden import accuracy
 from autograder.submission import Submission
 from tests.mutants import ROOT, Mutant, check, make
 
@@ -104,14 +106,16 @@ MUTANTS = [
 BY_NAME = {m.name: m for m in MUTANTS}
 
 # Slow: the CIFAR-10 training tests catch an update rule that climbs the loss, and a batchnorm net whose test mode
-# has no running averages.
+# has no running averages; a net that draws its weights in another order (another random start) still passes them.
 LOST_AVERAGES = BY_NAME["batchnorm running averages lost (a new bn_param every pass)"]
+REVERSED_DRAWS = BY_NAME["weights drawn from the last layer to the first"]
 SLOW_MUTANTS = [
     _mutant("adam steps uphill", "optim.py", 'next_w = w - config["learning_rate"] * m_hat',
             'next_w = w + config["learning_rate"] * m_hat', "optim.adam", "fc_net.overfit_small",
             "fc_net.cifar10_accuracy", "cnn.convnet_training"),
     _mutant(LOST_AVERAGES.name, LOST_AVERAGES.file, LOST_AVERAGES.old, LOST_AVERAGES.new, "fc_net.fcn_batchnorm",
             "fc_net.cifar10_accuracy"),
+    REVERSED_DRAWS,
 ]
 
 
@@ -185,6 +189,11 @@ def test_reference_clears_the_training_targets(cifar10_grading: Path, tmp_path: 
     results = _graded(ROOT, tmp_path, DATA_TESTS, cifar10_grading)
     assert {n: r.score for n, r in results.items()} == {n: r.max_score for n, r in results.items()}
     assert "no best_model.npz" in results["fc_net.best_model_accuracy"].output
+    # Correct code stops at the first epoch that reaches the target, before the recipe's last.
+    for name, recipe in (("fc_net.overfit_small", accuracy.OVERFIT), ("fc_net.cifar10_accuracy", accuracy.CIFAR10),
+                         ("cnn.convnet_training", accuracy.CONVNET)):
+        epochs = re.search(r"after (\d+) epoch\(s\) \(target", results[name].output)
+        assert epochs and int(epochs.group(1)) < recipe["epochs"], results[name].output
 
 
 @pytest.mark.slow

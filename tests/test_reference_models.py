@@ -475,6 +475,29 @@ def test_check_accuracy_scores_in_batches_and_subsamples(rng) -> None:
     assert subsample == pytest.approx(np.mean(np.argmax(model.loss(X[mask]), axis=1) == y[mask]))
 
 
+def test_grader_epochs_replay_solver_train(rng) -> None:
+    """The grader trains epoch by epoch (autograder/hidden/solver_epoch.py): the same minibatches, losses and
+    learning-rate decay as Solver.train() (whose checks draw no random numbers when the training set has at most
+    num_train_samples images)."""
+    from autograder.hidden.solver_epoch import train_epoch
+
+    data = random_cifar_like(rng, 60, 10)
+    settings = {"update_rule": "adam", "optim_config": {"learning_rate": 1e-3}, "batch_size": 25, "lr_decay": 0.7}
+    np.random.seed(0)
+    whole = Solver(FullyConnectedNet([20], normalization="batchnorm"), data, num_epochs=3, verbose=False, **settings)
+    whole.train()
+    np.random.seed(0)
+    model = FullyConnectedNet([20], normalization="batchnorm")
+    stepwise = Solver(model, data, verbose=False, **settings)
+    for _ in range(3):
+        train_epoch(stepwise)
+    assert len(stepwise.loss_history) == 3 * (60 // 25)
+    np.testing.assert_array_equal(stepwise.loss_history, whole.loss_history)
+    assert stepwise.epoch == 3
+    assert stepwise.optim_configs["W1"]["learning_rate"] == pytest.approx(1e-3 * 0.7**3)
+    assert whole.optim_configs["W1"]["learning_rate"] == pytest.approx(1e-3 * 0.7**3)
+
+
 def test_solver_checkpoints(tmp_path, rng) -> None:
     np.random.seed(0)
     solver = Solver(

@@ -1,0 +1,17 @@
+"""Runner-side source, loaded with the course's Solver (as text, after it, into the module `grader_solver`): one
+epoch of Solver.train(), so that the judge can measure the model between epochs.
+
+It does what train() does in an epoch (the minibatch steps, then the learning-rate decay) except the Solver's own
+accuracy checks and its final swap to the best parameters: the judge measures the accuracy itself, and training
+goes on from the current parameters, as it would inside one train() call."""
+
+
+def train_epoch(solver):
+    """One epoch of SOLVER (a course Solver): max(N // batch_size, 1) steps, then every learning rate x lr_decay.
+
+    Inputs: solver, a Solver. Returns: None."""
+    for _ in range(max(solver.X_train.shape[0] // solver.batch_size, 1)):
+        solver._step()
+    solver.epoch += 1
+    for config in solver.optim_configs.values():
+        config["learning_rate"] *= solver.lr_decay
