@@ -38,7 +38,7 @@ class Fail(Exception):
     """A check failed; the message is shown to the student."""
 
 
-def grader_test(name: str, *, needs_data: bool = False, timeout: float | None = None, suite: str = "hidden"):
+def grader_test(name: str, *, needs_data: bool = False, suite: str = "hidden"):
     """Register a test under NAME (an interface: results.json, CSV columns and the rubric use it).
 
     SUITE is "hidden" (graded, needs the reference) or "public" (the students' `autograder check`)."""
@@ -47,7 +47,7 @@ def grader_test(name: str, *, needs_data: bool = False, timeout: float | None = 
         if name in TESTS:
             raise ValueError(f"test {name} registered twice")
         TESTS[name] = func
-        TEST_INFO[name] = {"needs_data": needs_data, "timeout": timeout, "suite": suite,
+        TEST_INFO[name] = {"needs_data": needs_data, "suite": suite,
                            "doc": (func.__doc__ or "").strip()}
         return func
 

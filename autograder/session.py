@@ -20,6 +20,7 @@ HANDLE_BLOCK = 10**9
 OUTPUT_TAIL = 16 << 10
 MAX_ANSWER_BYTES = 1 << 30  # the largest legitimate answer (a model's scores, a CIFAR batch) is far below
 STICKY = ("timeout", "crash")  # import failures that would only repeat: remembered instead of retried
+HUNG_TIMEOUT = 2.0  # seconds for later calls of a function or method that already hung once in this session
 
 
 class CallError(Exception):
@@ -69,7 +70,10 @@ class RunnerSession:
     Before the first use of a module of the package in a runner, the module is imported by a request of its own.
     When that import hangs or crashes the runner (a training loop or an exit at module level), the failure is
     remembered for the session and every later use of the module fails at once with the same reason, instead of
-    costing each test the time limit again."""
+    costing each test the time limit again. Likewise a function or method (of a class: a model's `loss`) that did not
+    finish within its time limit once gets at most `hung_timeout` seconds in every later call: the tests call a
+    function many times, and code that loops forever would otherwise cost the full limit every time (correct
+    calls on the tests' inputs take milliseconds)."""
 
     def __init__(
         self,
@@ -79,6 +83,7 @@ class RunnerSession:
         limits: sandbox.Limits | None = None,
         data: Path | None = None,
         call_timeout: float = 20.0,
+        hung_timeout: float = HUNG_TIMEOUT,
     ) -> None:
         if sandboxed and sandbox.bwrap_path() is None:
             raise sandbox.SandboxUnavailable(
@@ -91,6 +96,7 @@ class RunnerSession:
         self.limits = limits or sandbox.Limits()
         self.data = data
         self.call_timeout = call_timeout
+        self.hung_timeout = hung_timeout
         self.generation = 0
         self.restarts = 0
         self.proc: subprocess.Popen | None = None
@@ -100,6 +106,7 @@ class RunnerSession:
         self._drainer: threading.Thread | None = None
         self.imported: set[str] = set()
         self.unimportable: dict[str, CallError] = {}
+        self.hung: set[tuple[str, str]] = set()
 
     # -- process -------------------------------------------------------------------------------------------
     def _command(self) -> list[str]:
@@ -221,13 +228,22 @@ class RunnerSession:
             if handle.id <= self.generation * HANDLE_BLOCK:
                 raise CallError("stale", "an object from before the runner was restarted was used")
         timeout = self.call_timeout if timeout is None else timeout
+        callable_key = _callable_of(req)
+        shortened = callable_key in self.hung and self.hung_timeout < timeout
+        if shortened:
+            timeout = self.hung_timeout
         frame = wire.encode(req)
         deadline = time.monotonic() + timeout
         try:
             wire.write_frame(self.proc.stdin.fileno(), frame, timeout)
             answer = self._reader.read(timeout=max(deadline - time.monotonic(), 0.0))
         except (wire.ReadTimeout, wire.WriteTimeout):
-            raise self._fail("timeout", f"did not finish within the time limit of {timeout:g} s") from None
+            if callable_key is not None:
+                self.hung.add(callable_key)
+            why = (f"did not finish within {timeout:g} s (it had already failed to finish within the time limit "
+                   "once, so later calls get this much)" if shortened else
+                   f"did not finish within the time limit of {timeout:g} s")
+            raise self._fail("timeout", why) from None
         except (wire.ChannelClosed, BrokenPipeError):
             raise self._fail("crash", _exit_reason(self._exit_code(), self.sandboxed)) from None
         except wire.WireError as exc:
@@ -285,8 +301,19 @@ class RunnerSession:
     def load_source(self, name: str, source: str) -> None:
         self.request({"op": "load_source", "name": name, "source": source})
 
-    def load_npz(self, path: str) -> Handle:
-        return self.request({"op": "load_npz", "path": path})
+    def load_arrays(self, folder: str, timeout: float | None = None) -> Handle:
+        """A handle to {name: array} for the .npy files of FOLDER (a runner path), memory-mapped read-only."""
+        return self.request({"op": "load_arrays", "folder": folder}, timeout)
+
+
+def _callable_of(req: dict) -> tuple[str, str] | None:
+    """What a call request calls: ('layers.affine_forward', '') or, for a method of an object in the runner, its
+    type and the method ('FullyConnectedNet', 'loss'); None for other requests."""
+    if req.get("op") != "call":
+        return None
+    target = req.get("target")
+    name = target.type if isinstance(target, Handle) else str(target)
+    return name, str(req.get("attr") or "")
 
 
 def _module_of(req: dict) -> str | None:

@@ -32,20 +32,20 @@ def prepared(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_arrays_are_the_course_split_and_preprocessing(prepared: Path, cifar10_dir: Path) -> None:
     course = get_CIFAR10_data(cifar10_dir=cifar10_dir)
-    with np.load(prepared / data.FILE, allow_pickle=False) as arrays:
-        assert sorted(arrays.files) == ["X_small", "X_train", "X_val", "y_small", "y_train", "y_val"]
-        for name in ("X_train", "y_train", "X_val", "y_val"):
-            np.testing.assert_array_equal(arrays[name], course[name][: data.NUM_TRAIN])
-        np.testing.assert_array_equal(arrays["X_small"], course["X_train"][: data.NUM_SMALL])
-        np.testing.assert_array_equal(arrays["y_small"], course["y_train"][: data.NUM_SMALL])
-        assert arrays["X_val"].shape == (1000, 3, 32, 32) and arrays["X_val"].dtype == np.float32
-        assert arrays["y_val"].dtype == np.int64
+    assert sorted(p.name for p in prepared.glob("*.npy")) == [f"{name}.npy" for name in sorted(data.NAMES)]
+    arrays = dict(zip(data.NAMES, data.load(prepared, *data.NAMES), strict=True))
+    for name in ("X_train", "y_train", "X_val", "y_val"):
+        np.testing.assert_array_equal(arrays[name], course[name][: data.NUM_TRAIN])
+    np.testing.assert_array_equal(arrays["X_small"], course["X_train"][: data.NUM_SMALL])
+    np.testing.assert_array_equal(arrays["y_small"], course["y_train"][: data.NUM_SMALL])
+    assert arrays["X_val"].shape == (1000, 3, 32, 32) and arrays["X_val"].dtype == np.float32
+    assert arrays["y_val"].dtype == np.int64
 
 
 def test_prepare_reuses_the_cache_while_the_source_is_unchanged(prepared: Path, source: Path) -> None:
-    before = (prepared / data.FILE).stat().st_mtime_ns
+    before = (prepared / "X_train.npy").stat().st_mtime_ns
     assert data.prepare(source, prepared.parent) == prepared
-    assert (prepared / data.FILE).stat().st_mtime_ns == before
+    assert (prepared / "X_train.npy").stat().st_mtime_ns == before
 
 
 def test_prepare_rebuilds_when_a_batch_changes(prepared: Path, source: Path, tmp_path: Path) -> None:
@@ -59,9 +59,9 @@ def test_prepare_rebuilds_when_a_batch_changes(prepared: Path, source: Path, tmp
     os.utime(source / "test_batch", ns=(0, 0))
     try:
         assert data.source_key(source) != key
-        before = (folder / data.FILE).stat().st_mtime_ns
+        before = (folder / "X_train.npy").stat().st_mtime_ns
         assert data.prepare(source, cache) == folder
-        assert (folder / data.FILE).stat().st_mtime_ns != before
+        assert (folder / "X_train.npy").stat().st_mtime_ns != before
     finally:
         (source / "test_batch").unlink()
         (source / "test_batch").symlink_to(target)

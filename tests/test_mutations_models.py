@@ -202,6 +202,21 @@ def test_training_tests_catch_mutants(m: Mutant, cifar10_grading: Path, tmp_path
     check(m, tmp_path, sorted(m.losers | m.collateral | set(DATA_TESTS)), cifar10_grading)
 
 
+@pytest.mark.slow
+def test_training_with_an_update_rule_that_never_returns_fails_at_its_first_step(cifar10_grading: Path,
+                                                                                  tmp_path: Path) -> None:
+    """The first training step runs alone under the per-call time limit, so a hanging adam costs each training test
+    that limit (then less: the step already hung once), not the whole training budget."""
+    folder = make(Mutant("adam never returns", "optim.py", ADAM_BLOCK, "    while True:\n        pass\n", frozenset()),
+                  tmp_path / "sub")
+    training = ["fc_net.overfit_small", "fc_net.cifar10_accuracy", "cnn.convnet_training"]
+    options = grade.GradeOptions(rubric=rubric.load(), tests=training, scratch=tmp_path / "scratch",
+                                 data=cifar10_grading, call_timeout=3.0)
+    for result in grade.grade(Submission("hangs", folder), options).tests:
+        assert result.score == 0 and "the first training step" in result.output, result.output
+        assert "did not finish within" in result.output and result.seconds < 3.0 + 5.0
+
+
 @pytest.fixture
 def cifar10_grading(cifar10_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The grading data, prepared once per session (prepare reuses the folder while the source is unchanged)."""

@@ -65,6 +65,17 @@ def spin():
         pass
 
 
+def loops_on_positive(x):
+    while x > 0:
+        pass
+    return x
+
+
+class Looping:
+    def loss(self, x):
+        return loops_on_positive(x)
+
+
 def sleep():
     time.sleep(1000)
 
@@ -316,6 +327,31 @@ def assert_replaced_after_timeout(s: RunnerSession, target: str) -> None:
     assert s.restarts == restarts + 1 and s.proc is None and not alive(old)
     assert s.call("hostile.add", 2, 3) == 5
     assert s.proc.pid != old and s.generation == generation + 1
+
+
+def test_what_hung_once_gets_a_short_limit_afterwards_and_still_works_where_it_returns(package: Path) -> None:
+    """A function, or a method of a class (keyed by the class), that did not finish once gets hung_timeout seconds
+    in later calls (any input, any object of the class); other callables keep the full limit."""
+    with RunnerSession(package, call_timeout=2.0, hung_timeout=0.3) as s:
+        assert s.call("hostile.ok") == 7
+
+        def timed(target: object, *args: object, **kwargs: object) -> tuple[float, str]:
+            start = time.monotonic()
+            with pytest.raises(CallError) as caught:
+                s.call(target, *args, **kwargs)
+            assert caught.value.kind == "timeout"
+            return time.monotonic() - start, caught.value.describe()
+
+        seconds, message = timed("hostile.loops_on_positive", 1)
+        assert seconds >= 2.0 and message == "did not finish within the time limit of 2 s"
+        assert s.call("hostile.loops_on_positive", -1) == -1
+        seconds, message = timed("hostile.loops_on_positive", 2)
+        assert seconds < 1.5 and message.startswith("did not finish within 0.3 s (it had already failed to finish")
+        seconds, _ = timed(s.call("hostile.Looping"), 1, attr="loss")
+        assert seconds >= 2.0  # another callable: the full limit
+        seconds, _ = timed(s.call("hostile.Looping"), 1, attr="loss")
+        assert seconds < 1.5  # another object of the same class
+        assert s.call(s.call("hostile.Looping"), -4, attr="loss") == -4
 
 
 # -- exits and crashes -----------------------------------------------------------------------------------------

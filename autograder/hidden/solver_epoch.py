@@ -6,11 +6,12 @@ accuracy checks and its final swap to the best parameters: the judge measures th
 goes on from the current parameters, as it would inside one train() call."""
 
 
-def train_epoch(solver):
-    """One epoch of SOLVER (a course Solver): max(N // batch_size, 1) steps, then every learning rate x lr_decay.
+def train_epoch(solver, steps_done=0):
+    """One epoch of SOLVER (a course Solver): max(N // batch_size, 1) steps, of which STEPS_DONE were already taken
+    (by solver._step()), then every learning rate x lr_decay.
 
-    Inputs: solver, a Solver. Returns: None."""
-    for _ in range(max(solver.X_train.shape[0] // solver.batch_size, 1)):
+    Inputs: solver, a Solver; steps_done, an int. Returns: None."""
+    for _ in range(max(solver.X_train.shape[0] // solver.batch_size, 1) - steps_done):
         solver._step()
     solver.epoch += 1
     for config in solver.optim_configs.values():

@@ -18,7 +18,8 @@ Requests are dicts with an "op":
     set       handle, path, value           -> None (assigns handle.path = value)
     signature target                        -> [[name, kind, has_default], ...]
     load_source name, source                -> None (runs SOURCE as module cs231n.NAME, e.g. the course's Solver)
-    load_npz  path                          -> a handle to a dict of the arrays in the .npz file (no pickles)
+    load_arrays folder                      -> a handle to a dict of the folder's .npy files, memory-mapped
+                                               read-only (no pickles)
     release   handles                       -> None
 """
 
@@ -181,9 +182,10 @@ class Runner:
         exec(compile(req["source"], module.__file__, "exec"), module.__dict__)
         return None
 
-    def op_load_npz(self, req: dict) -> object:
-        with np.load(req["path"], allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+    def op_load_arrays(self, req: dict) -> object:
+        folder = req["folder"]
+        arrays = {name[: -len(".npy")]: np.load(os.path.join(folder, name), mmap_mode="r", allow_pickle=False)
+                  for name in sorted(os.listdir(folder)) if name.endswith(".npy")}
         return self.to_handle(arrays)
 
     def op_release(self, req: dict) -> object:
