@@ -65,6 +65,10 @@ def spin():
         pass
 
 
+def kind_of(arrays, name):
+    return [type(arrays[name]).__name__, bool(arrays[name].flags.writeable)]
+
+
 def loops_on_positive(x):
     while x > 0:
         pass
@@ -352,6 +356,17 @@ def test_what_hung_once_gets_a_short_limit_afterwards_and_still_works_where_it_r
         seconds, _ = timed(s.call("hostile.Looping"), 1, attr="loss")
         assert seconds < 1.5  # another object of the same class
         assert s.call(s.call("hostile.Looping"), -4, attr="loss") == -4
+
+
+def test_the_grading_data_is_mapped_read_only_as_plain_arrays(package: Path, tmp_path: Path) -> None:
+    np.save(tmp_path / "X.npy", np.arange(12.0).reshape(3, 4))
+    np.save(tmp_path / "y.npy", np.array([1, 2, 3]))
+    (tmp_path / "notes.txt").write_text("not an array")
+    with RunnerSession(package, data=tmp_path) as s:
+        arrays = s.load_arrays("/data")
+        assert s.call("hostile.kind_of", arrays, "X") == ["ndarray", False]
+        np.testing.assert_array_equal(s.get(arrays, "X"), np.arange(12.0).reshape(3, 4))
+        assert sorted(s.get(arrays)) == ["X", "y"]
 
 
 # -- exits and crashes -----------------------------------------------------------------------------------------

@@ -184,7 +184,9 @@ class Runner:
 
     def op_load_arrays(self, req: dict) -> object:
         folder = req["folder"]
-        arrays = {name[: -len(".npy")]: np.load(os.path.join(folder, name), mmap_mode="r", allow_pickle=False)
+        # Plain read-only ndarrays over the mapped files (not np.memmap objects, which student code never expects).
+        arrays = {name[: -len(".npy")]: np.asarray(np.load(os.path.join(folder, name), mmap_mode="r",
+                                                           allow_pickle=False))
                   for name in sorted(os.listdir(folder)) if name.endswith(".npy")}
         return self.to_handle(arrays)
 
