@@ -15,7 +15,8 @@ machine; "starts" are 10 seeds, 231-240, each also with the weights drawn from t
 - cifar10_accuracy: FullyConnectedNet([100, 100], normalization='batchnorm', weight_scale=1e-2) on the 49,000
   training images, adam 3e-3, learning rate x 0.6 per epoch, at most 4 epochs of batches of 200 (1.9 s each).
   The reference passes 50% after 1 epoch for 1 of the 20 starts, after 2 for 15 and after 3 for 4 (2-8 s, typically
-  4-5 s); trained the 4 epochs, its best is 52.6 to 55.3% for all 20 (the margin a correct implementation has).
+  4-5 s, when the runner still read the data rather than mapping it: 1.4-2.6 s less now); trained the 4 epochs,
+  its best is 52.6 to 55.3% for all 20 (the margin a correct implementation has).
   The cost is the first layer's products (3 per batch, 3072 x hidden), so it is set by the number of images seen and
   the first layer's width. Measured before: [200, 100] with adam 2e-3 x 0.5 for 3 epochs, 52.2-54.1% at the end, in
   10-11 s (3.3 s per epoch); [100, 100] at 2e-3 x 0.5, best 51.8-54.1% in 4 epochs; plain networks are slower still
