@@ -12,7 +12,10 @@ A test is a function that takes a :class:`TestContext` and talks to the student'
 
 Scoring: a test scores 1 when it ends without `Fail`; with parts, the weighted share of parts that passed; a `Fail`
 outside any part (the function raised, returned the wrong kind of value) scores 0. A test may also
-`award(fraction, why)` explicitly (partial credit the rubric allows). The points come from rubric.toml.
+`award(fraction, why)` explicitly (partial credit the rubric allows). A quantity whose values are right but whose
+documented shape is wrong (dgamma of shape (1, D) for (D,)) is recorded with `shape_only(cause, message)`: each
+distinct cause costs the rubric's `shape_only` share of what the test earned, at most MAX_SHAPE_SHARE in all. The
+points come from rubric.toml.
 Messages are for the student: they say what was checked and what to look at, never hidden inputs or expected values.
 """
 
@@ -31,6 +34,7 @@ import numpy as np
 from autograder.session import CallError, RunnerSession
 
 TESTS: dict[str, Callable[[TestContext], None]] = {}
+MAX_SHAPE_SHARE = 0.25  # the most a test can lose to shape-only deviations (rubric.toml's shape_only is per cause)
 TEST_INFO: dict[str, dict[str, Any]] = {}
 
 
@@ -85,6 +89,7 @@ class TestContext:
         self.parts: list[Part] = []
         self.notes: list[str] = []
         self.awarded: tuple[float, str] | None = None
+        self.shapes: dict[str, str] = {}  # shape-only deviations: cause -> message
 
     # -- talking to the student's code ---------------------------------------------------------------------
     def call(self, target: Any, *args: Any, what: str | None = None, **kwargs: Any) -> Any:
@@ -131,9 +136,30 @@ class TestContext:
         else:
             self.parts.append(Part(label, weight, True))
 
+    def passed(self, label: str) -> bool:
+        """Whether the part LABEL ran and passed."""
+        return any(p.label == label and p.passed for p in self.parts)
+
+    def counts_once(self, label: str, what: str) -> None:
+        """Inside a part: fail it unless the part LABEL passed. A property of the output (inputs left unmodified,
+        the dtype, reproducibility) is evidence of nothing while the output itself (WHAT) is wrong."""
+        if not self.passed(label):
+            raise Fail(f"not checked: this counts once {what} is right")
+
     def note(self, message: str) -> None:
-        """A remark shown with the result that does not change the score."""
-        self.notes.append(message)
+        """A remark shown with the result that does not change the score (each remark once)."""
+        if message not in self.notes:
+            self.notes.append(message)
+
+    def shape_only(self, cause: str, message: str) -> None:
+        """A documented shape is wrong while the values are right: costs the rubric's shape_only share of the
+        test, once per CAUSE however many settings show it."""
+        self.shapes.setdefault(cause, message)
+
+    def shape_cost(self) -> float:
+        """The share of its score the test loses to its shape-only deviations."""
+        each = float(self.options.get("partial", {}).get("shape_only", MAX_SHAPE_SHARE))
+        return min(MAX_SHAPE_SHARE, each * len(self.shapes))
 
     def award(self, fraction: float, why: str) -> None:
         """Set the test's score to FRACTION of its points, for the reason WHY (shown to the student)."""
@@ -192,6 +218,11 @@ def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None =
         fraction = t.fraction()
     if t.awarded is not None:
         lines.append(t.awarded[1])
+    if t.shapes and fraction > 0:
+        cost = t.shape_cost()
+        fraction *= 1 - cost
+        lines.extend(f"FAIL {message} ({cost / len(t.shapes):.0%} of this test's points)"
+                     for message in t.shapes.values())
     lines.extend("NOTE " + n for n in t.notes)
     if not lines:
         lines.append("PASS " + (TEST_INFO[name]["doc"] or name))

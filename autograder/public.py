@@ -103,9 +103,13 @@ def _self_consistency(layer: str) -> None:
         for i, (name, grad) in enumerate(zip(names, grads, strict=True)):
             with t.part(f"{bwd}: {name} agrees with numerical gradients of your forward"):
                 checks.array(grad, f"{bwd}: {name}", inputs[i].shape, like=name[1:])
-                ok, err = checks.consistent(forward, inputs, dout, {i: grad}, t.rng)
-                if not ok:
-                    raise Fail(f"{bwd}: {name} differs from the numerical gradient (relative error {err:.1e})")
+                verdict = checks.consistent(forward, inputs, dout, {i: grad}, t.rng)
+                if verdict.why:
+                    raise Fail(f"{bwd}: {name} could not be checked against numerical gradients of {fwd}: "
+                               f"{verdict.why}")
+                if not verdict.ok:
+                    raise Fail(f"{bwd}: {name} differs from the numerical gradient (relative error "
+                               f"{verdict.error:.1e})")
 
     test.__doc__ = f"{layer} backward agrees with numerical gradients of your own forward."
 

@@ -7,11 +7,16 @@ has shape (1, 5) but gamma has shape (5,)") and never the hidden inputs or expec
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograder.framework import Fail
+
+# A numerical directional derivative at most this large is no evidence: the forward does not depend on that input
+# (a stub returning zeros or a constant). Real derivatives on the tests' inputs are above 1e-3; the rounding noise of
+# a central difference with h = 1e-6 on outputs of order 1 is about 1e-10.
+NO_EVIDENCE = 1e-7
 
 
 def rel_error(x: np.ndarray, y: np.ndarray) -> float:
@@ -54,6 +59,43 @@ def array(value: Any, what: str, shape: Sequence[int] | None = None, like: str =
     return value
 
 
+def shape_text(shape: Sequence[int]) -> str:
+    return str(tuple(int(d) for d in shape))
+
+
+def aligned(value: Any, shape: Sequence[int]) -> np.ndarray | None:
+    """VALUE reshaped to SHAPE when the two shapes differ only by axes of length 1 ((1, D) for (D,), (C,) for
+    (1, C, 1, 1)); None when VALUE is not an array, already has SHAPE, or differs otherwise."""
+    if not isinstance(value, np.ndarray) or value.shape == tuple(shape):
+        return None
+    if [d for d in value.shape if d != 1] != [d for d in shape if d != 1]:
+        return None
+    return value.reshape(tuple(shape))
+
+
+def shape_message(what: str, got: Sequence[int], want: Sequence[int], doc: str = "") -> str:
+    """'WHAT has shape (1, 4): values right, shape should be (D,) = (4,)'."""
+    concrete = shape_text(want)
+    should = f"{doc} = {concrete}" if doc and doc != concrete else concrete
+    return f"{what} has shape {shape_text(got)}: values right, shape should be {should}"
+
+
+def close_shaped(what: str, got: Any, want: np.ndarray, tol: float, doc: str = "") -> str:
+    """`close`, except that a GOT whose shape differs from WANT's only by axes of length 1 is judged on its values.
+    Returns '' when GOT has WANT's shape, else the shape-only message ('values right, shape should be DOC'; DOC is
+    the documented shape, e.g. '(D,)') for the caller to record with TestContext.shape_only."""
+    fixed = aligned(got, np.shape(want))
+    if fixed is None:
+        close(what, got, want, tol)
+        return ""
+    try:
+        close(what, fixed, want, tol)
+    except Fail as exc:
+        raise Fail(f"{exc}; its shape {shape_text(got.shape)} should also be {doc or shape_text(np.shape(want))}") \
+            from None
+    return shape_message(what, got.shape, np.shape(want), doc)
+
+
 def close(what: str, got: np.ndarray, want: np.ndarray, tol: float) -> float:
     """GOT must match WANT (same shape) within relative error TOL; returns the error."""
     array(got, what, np.shape(want))
@@ -93,6 +135,15 @@ def directional_derivatives(
     return out
 
 
+class Consistency(NamedTuple):
+    """Whether analytic gradients agree with numerical derivatives of the forward they belong to. OK is never
+    true without evidence: WHY says what made the comparison impossible (an empty string when it was made)."""
+
+    ok: bool
+    error: float
+    why: str = ""
+
+
 def consistent(
     forward: Callable[[list[np.ndarray]], np.ndarray],
     inputs: list[np.ndarray],
@@ -100,13 +151,33 @@ def consistent(
     grads: dict[int, np.ndarray],
     rng: np.random.Generator,
     tol: float = 1e-5,
-) -> tuple[bool, float]:
-    """Whether analytic GRADS {input index: gradient} agree with FORWARD's own numerical directional derivatives."""
+) -> Consistency:
+    """Whether analytic GRADS {input index: gradient} agree with FORWARD's own numerical directional derivatives.
+
+    Degenerate quantities are no evidence of agreement: a forward that answers the same input differently on two
+    calls, a non-finite forward, derivative or gradient, and a forward whose output does not change along any of
+    the directions tried (zero or constant outputs, with zero gradients) all give ok = False. Gradients whose shape
+    differs from their input's only by axes of length 1 are compared on their values."""
+    first = np.asarray(forward(inputs), dtype=np.float64)
+    if not np.all(np.isfinite(first)):
+        return Consistency(False, float("inf"), "its output contains NaN or inf")
+    if not np.array_equal(first, np.asarray(forward(inputs), dtype=np.float64)):
+        return Consistency(False, float("inf"), "it returns different outputs for the same input on two calls")
     worst = 0.0
     for which, grad in grads.items():
+        fixed = aligned(grad, inputs[which].shape)
+        grad = grad if fixed is None else fixed
         if not isinstance(grad, np.ndarray) or grad.shape != inputs[which].shape:
-            return False, float("inf")
-        for numeric, v in directional_derivatives(forward, inputs, dout, which, rng):
+            return Consistency(False, float("inf"), "a gradient does not have the shape of its input")
+        if not np.all(np.isfinite(grad)):
+            return Consistency(False, float("inf"), "a gradient contains NaN or inf")
+        pairs = directional_derivatives(forward, inputs, dout, which, rng)
+        numeric = np.array([n for n, _ in pairs])
+        if not np.all(np.isfinite(numeric)):
+            return Consistency(False, float("inf"), "its output is not finite near the input")
+        if np.all(np.abs(numeric) <= NO_EVIDENCE):
+            return Consistency(False, float("inf"), "its output does not change when an input changes")
+        for value, v in pairs:
             analytic = float(np.sum(grad * v))
-            worst = max(worst, abs(numeric - analytic) / max(1e-8, abs(numeric) + abs(analytic)))
-    return worst <= tol, worst
+            worst = max(worst, abs(value - analytic) / max(1e-8, abs(value) + abs(analytic)))
+    return Consistency(worst <= tol, worst)
