@@ -7,6 +7,10 @@ against the mask the student's own dropout_forward applied (out / x).
 
 Inputs never contain zeros, so a zero in the output means a dropped unit. p is never 0.5 (a keep probability and
 a drop probability would then look alike); p = 1 (keep everything) is included.
+
+The tests speak of the KEEP probability. The 2016-17 starter code documents p as the probability of dropping a unit
+("We drop each neuron output with probability p"); a dropout_forward whose docstring says so is graded on those
+terms (conventions.py): it gets p = 1 - keep, and a note says so.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 
 from autograder import checks
 from autograder.framework import Fail, TestContext, grader_test
+from autograder.hidden import conventions
 
 P_VALUES = (0.3, 0.8, 1.0)
 LARGE = (100, 1000)  # 1e5 units: a correct kept share has a standard deviation of at most 1.6e-3 around p
@@ -22,6 +27,7 @@ LARGE = (100, 1000)  # 1e5 units: a correct kept share has a standard deviation 
 # has only 1000 draws, sd up to 0.016: 0.08 leaves it 5 sd, so that bug does not also cost this part.
 SHARE_TOL = 0.08
 IMAGES = (50, 4, 6, 7)  # 49 pairs of consecutive examples x 168 units
+KEPT_SHARE = "train mode: the share of units kept is about the keep probability"
 AGREEMENT_TOL = 0.05  # agreement between two independent masks is p^2 + (1-p)^2 +- 0.006 (1 sd); shared: 1
 SCALE_TOL = 1e-9  # kept units are x / p, computed as x * (1 / p) or x / p: 1 ulp apart (rel. error ~1e-16)
 
@@ -31,8 +37,20 @@ def _units(t: TestContext, shape: tuple[int, ...], dtype: type = np.float64) -> 
     return (t.rng.uniform(0.5, 2.0, shape) * t.rng.choice([-1.0, 1.0], shape)).astype(dtype)
 
 
+def _p(t: TestContext, keep: float) -> float:
+    """The p to give the student's dropout_forward for the keep probability KEEP, in its year's convention (noted
+    once per test when it is the 2016-17 one)."""
+    if not conventions.dropout_p_drops(t):
+        return keep
+    t.note("your dropout_forward documents p as the probability of dropping a unit (the 2016-17 starter code): it "
+           "is graded on those terms, with p = 1 - the keep probability")
+    return round(1.0 - keep, 12)
+
+
 def _forward(t: TestContext, x: np.ndarray, param: dict) -> tuple[np.ndarray, object]:
-    """The student's dropout_forward(x, param): (out checked to be shaped like x, cache)."""
+    """The student's dropout_forward(x, PARAM), PARAM's p being the KEEP probability (translated to the student's
+    convention): (out checked to be shaped like x, cache)."""
+    param = {**param, "p": _p(t, param["p"])}
     out, cache = checks.unpack(t.call("layers.dropout_forward", x, param), 2, "dropout_forward", "(out, cache)")
     return checks.array(out, "dropout_forward: out", x.shape, like="x"), cache
 
@@ -53,22 +71,29 @@ def dropout_forward(t: TestContext) -> None:
     """dropout_forward in train mode (kept share about p for several p including 1, inverted scaling, a mask per
     element, reproducible with a seed) and in test mode (the identity); out keeps the dtype of x."""
     x = _units(t, LARGE)
-    with t.part("train mode: the share of units kept is about p (the probability of KEEPING a unit)", weight=2):
+    with t.part(KEPT_SHARE, weight=2):
         for p in P_VALUES:
             share = float(np.mean(_kept(t, x, p)))
             if abs(share - p) <= SHARE_TOL:
                 continue
             if abs(share - (1 - p)) <= SHARE_TOL:
                 raise Fail("dropout_forward: in train mode the share of units kept is about 1 - p: p is the "
-                           "probability of keeping a unit, not of dropping it")
-            where = " with p = 1 (nothing may be dropped)" if p == 1 else ""
-            raise Fail(f"dropout_forward: in train mode the share of units kept is not about p{where}")
+                           "probability of keeping a unit, not of dropping it" if _p(t, p) == p else
+                           "dropout_forward: in train mode the share of units dropped is about 1 - p, but your "
+                           "docstring (the 2016-17 starter code) makes p the probability of dropping a unit")
+            where = " (nothing may be dropped)" if p == 1 else ""
+            raise Fail(f"dropout_forward: in train mode with p = {_p(t, p):g} the share of units kept is not about "
+                       f"{p:g}{where}")
 
-    with t.part("train mode: kept units are divided by p (inverted dropout keeps the expected value)", weight=2):
+    with t.part("train mode: kept units are divided by the keep probability (inverted dropout keeps the expected "
+                "value)", weight=2):
         for p in P_VALUES:
             out, _ = _forward(t, x, {"mode": "train", "p": p})
             kept = out != 0
-            checks.close("dropout_forward: kept units (they should equal x / p)", out[kept], x[kept] / p, SCALE_TOL)
+            if not kept.any():
+                raise Fail(f"dropout_forward: in train mode with p = {_p(t, p):g} every unit was dropped")
+            checks.close(f"dropout_forward: kept units (with p = {_p(t, p):g} they should equal x / {p:g})",
+                         out[kept], x[kept] / p, SCALE_TOL)
 
     with t.part("train mode: every unit of every example gets its own random keep/drop decision", weight=2):
         p = P_VALUES[0]
@@ -80,6 +105,7 @@ def dropout_forward(t: TestContext) -> None:
                            "element of x (a mask of the full shape of x)")
 
     with t.part("train mode: the same seed gives the same output, another seed another one"):
+        t.counts_once(KEPT_SHARE, "the share of units kept")
         small = _units(t, IMAGES)
         runs = [_forward(t, small, {"mode": "train", "p": 0.6, "seed": s})[0] for s in (123, 123, 124)]
         if not np.array_equal(runs[0], runs[1]):
@@ -96,6 +122,7 @@ def dropout_forward(t: TestContext) -> None:
                         "test time)", out, small)
 
     with t.part("out has the dtype of x (float32 stays float32)"):
+        t.counts_once(KEPT_SHARE, "the share of units kept")
         x32 = _units(t, IMAGES, np.float32)
         for mode in ("train", "test"):
             out, _ = _forward(t, x32, {"mode": mode, "p": P_VALUES[1]})
@@ -119,10 +146,11 @@ def _cache(t: TestContext, x: np.ndarray, param: dict) -> tuple[object, np.ndarr
         why = "failed"
     t.note(f"dropout_backward was tested in {param['mode']} mode with a cache (dropout_param, mask) built by the "
            f"grader, because your dropout_forward {why}")
+    own = {**param, "p": _p(t, param["p"])}  # the dropout_param in the student's convention
     if not train:
-        return (dict(param), None), np.ones_like(x)
+        return (own, None), np.ones_like(x)
     mask = (t.rng.random(x.shape) < param["p"]) / param["p"]
-    return (dict(param), mask), mask
+    return (own, mask), mask
 
 
 def _backward_matches(t: TestContext, x: np.ndarray, dout: np.ndarray, param: dict, should: str) -> None:

@@ -8,6 +8,9 @@ steps from other settings and a non-zero state on weights of three shapes (1-D l
 filters). After every step the state must sit under the official keys (config['velocity']; config['cache'];
 config['m'], config['v'] and config['t'], with t incremented before the bias correction uses it).
 
+adam is graded from the t its starter code starts at: 0 since 2018, 1 in the 2016-17 starter
+(`config.setdefault('t', 1)`, read from the source by conventions.py), whose first step then uses t = 2.
+
 A rule that updates w (or dw) in place is noted, not penalized: the Solver replaces each parameter by the returned
 array, so it is harmless there, and the course's own sgd updates w in place.
 
@@ -28,6 +31,7 @@ import numpy as np
 
 from autograder import checks
 from autograder.framework import Fail, TestContext, grader_test
+from autograder.hidden import conventions
 from autograder.reference import optim as ref
 
 STEP_TOL = 1e-4
@@ -63,15 +67,16 @@ def _copy(config: dict[str, Any] | None) -> dict[str, Any] | None:
 class _Run:
     """Calls of one student's update rule beside the reference; remembers which inputs it changed in place."""
 
-    def __init__(self, t: TestContext, rule: str) -> None:
+    def __init__(self, t: TestContext, rule: str, start: dict[str, Any] | None = None) -> None:
         self.t, self.rule = t, rule
+        self.start = start or {}  # state the student's starter code gives a config that has none (adam's t)
         self.modified: set[str] = set()
 
     def steps(self, shape: tuple[int, ...], num: int, config: dict[str, Any] | None) -> None:
         """NUM steps on weights of SHAPE from CONFIG, threading each side's returned config into its next call."""
         rng = self.t.rng
         w = rng.standard_normal(shape)
-        ref_config = _copy(config)
+        ref_config = {**self.start, **(_copy(config) or {})} if self.start else _copy(config)
         for step in range(1, num + 1):
             dw = _gradient(rng, shape)
             want_w, ref_config = getattr(ref, self.rule)(w.copy(), dw.copy(), ref_config)
@@ -104,7 +109,12 @@ class _Run:
 
 
 def _grade(t: TestContext, rule: str) -> None:
-    run = _Run(t, rule)
+    start = {}
+    if rule == "adam" and (first := conventions.adam_first_t(t)) != 0:
+        start = {"t": first}
+        t.note(f"your adam starts from config.setdefault('t', {first}) (the 2016-17 starter code has t = 1): it "
+               "is graded from that start, as the starter code of your year defines it")
+    run = _Run(t, rule, start)
     with t.part("2 steps from config=None (every default setting)"):
         run.steps((4, 6), 2, None)
     with t.part("2 steps from a config holding only learning_rate (as the Solver passes it)"):
