@@ -1,18 +1,19 @@
 """The CIFAR-10 arrays the training tests read, prepared once from a CIFAR-10 folder into a cache folder.
 
-`prepare(source, cache)` writes one .npy file per array into `cache/cifar10/` (np.save: plain arrays, no
-pickles), holding the course's split and preprocessing (get_CIFAR10_data of the reference package: float32 images of
-shape (N, 3, 32, 32), minus the mean of the 49,000 training images):
+`prepare(source, cache)` writes one .npy file per array (np.save: plain arrays, no pickles) into two folders under
+`cache/cifar10/`, holding the course's split and preprocessing (get_CIFAR10_data of the reference package: float32
+images of shape (N, 3, 32, 32), minus the mean of the 49,000 training images):
 
-    X_train, y_train   the first NUM_TRAIN training images (what cifar10_accuracy trains on)
-    X_small, y_small   the first NUM_SMALL of them again (the overfitting tests read only these, cheaply)
-    X_val, y_val       the 1,000 validation images (training images 49,000 .. 49,999)
+    runner/  X_train, y_train   the first NUM_TRAIN training images (what cifar10_accuracy trains on)
+             X_small, y_small   the first NUM_SMALL of them again (the overfitting tests read only these, cheaply)
+    judge/   X_val, y_val       the 1,000 validation images (training images 49,000 .. 49,999), the evaluation set
 
-and returns that folder: the grader mounts it read-only as the runner's /data (the runner may read the validation
-labels; they are public, and the Solver needs them), and the judge reads the same files to score. The runner maps
-the files into memory instead of reading them (600 MB: reading took 1.4-2.6 s per training test; mapped, the pages
-come from the page cache as the Solver's minibatches touch them, shared by every runner). The folder is
-reused while the source batches keep their names, sizes and modification times (recorded in STAMP beside it).
+The grader mounts only `runner/` read-only as the runner's /data: student code never sees the images, let alone the
+labels, it is evaluated on. The judge reads both folders; it computes every accuracy itself from the trained
+parameters (autograder/hidden/accuracy.py). The runner maps the files into memory instead of reading them (600 MB:
+reading took 1.4-2.6 s per training test; mapped, the pages come from the page cache as the Solver's minibatches
+touch them, shared by every runner). The folders are reused while the source batches keep their names, sizes and
+modification times (recorded in STAMP beside them).
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-NAMES = ("X_train", "y_train", "X_val", "y_val", "X_small", "y_small")
+RUNNER, JUDGE = "runner", "judge"
+PARTS = {RUNNER: ("X_train", "y_train", "X_small", "y_small"), JUDGE: ("X_val", "y_val")}
+NAMES = (*PARTS[RUNNER], *PARTS[JUDGE])
 STAMP = "cifar10_grading.json"
 FOLDER = "cifar10"
 NUM_TRAIN = 49000
 NUM_SMALL = 100
-FORMAT = 2
+FORMAT = 3
 BATCHES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
 
 
@@ -47,7 +50,7 @@ def prepare(source: Path, cache: Path) -> Path:
     """The folder of grading data made from the CIFAR-10 folder SOURCE, under CACHE (built only when out of date)."""
     folder = Path(cache) / FOLDER
     key = source_key(source)
-    if _stamp(folder) == key and all((folder / f"{name}.npy").is_file() for name in NAMES):
+    if _stamp(folder) == key and all(_path(folder, name).is_file() for name in NAMES):
         return folder
     from autograder.reference import ROOT  # noqa: F401 - puts the reference package first on sys.path
     from cs231n.data_utils import get_CIFAR10_data
@@ -57,19 +60,32 @@ def prepare(source: Path, cache: Path) -> Path:
               "X_small": data["X_train"][:NUM_SMALL], "y_small": data["y_train"][:NUM_SMALL]}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / STAMP).unlink(missing_ok=True)  # the stamp is written last: a half-written folder is rebuilt
-    (folder / "cifar10_grading.npz").unlink(missing_ok=True)  # format 1 kept the arrays in one .npz file
-    for name in NAMES:
-        partial = folder / f".{name}.{os.getpid()}.tmp"
-        with open(partial, "wb") as f:
-            np.save(f, arrays[name], allow_pickle=False)
-        os.replace(partial, folder / f"{name}.npy")
+    for old in [folder / "cifar10_grading.npz", *folder.glob("*.npy")]:  # formats 1 and 2 kept them at the top
+        old.unlink(missing_ok=True)
+    for part, names in PARTS.items():
+        (folder / part).mkdir(exist_ok=True)
+        for name in names:
+            partial = folder / part / f".{name}.{os.getpid()}.tmp"
+            with open(partial, "wb") as f:
+                np.save(f, arrays[name], allow_pickle=False)
+            os.replace(partial, _path(folder, name))
     (folder / STAMP).write_text(json.dumps({"key": key}) + "\n")
     return folder
 
 
+def runner_part(folder: Path) -> Path:
+    """The part of the grading data in FOLDER that the runner may see (its /data): the training images only."""
+    return Path(folder) / RUNNER
+
+
 def load(folder: Path, *names: str) -> tuple[np.ndarray, ...]:
-    """The arrays NAMES of the grading data in FOLDER (only those files are read)."""
-    return tuple(np.load(Path(folder) / f"{name}.npy", allow_pickle=False) for name in names)
+    """The arrays NAMES of the grading data in FOLDER, from either part (only those files are read)."""
+    return tuple(np.load(_path(folder, name), allow_pickle=False) for name in names)
+
+
+def _path(folder: Path, name: str) -> Path:
+    part = next(p for p, names in PARTS.items() if name in names)
+    return Path(folder) / part / f"{name}.npy"
 
 
 def _stamp(folder: Path) -> str | None:

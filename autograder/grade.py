@@ -9,10 +9,17 @@ from datetime import datetime
 from pathlib import Path
 
 import autograder.hidden  # noqa: F401 - registers the hidden tests (also in pool and Dask workers)
-from autograder import framework, sandbox
+from autograder import data, framework, sandbox
 from autograder.rubric import Rubric, parse_time
 from autograder.session import RunnerSession
 from autograder.submission import Submission, SubmissionError, stage
+
+DECIMALS = 2  # scores are rounded to this many decimals where they are computed and shown with them everywhere
+
+
+def shown(score: float) -> str:
+    """A score as people read it (results pages, grades.csv, the report, the console): two decimals."""
+    return f"{score:.{DECIMALS}f}"
 
 
 @dataclass
@@ -85,12 +92,13 @@ def _graded(sub: Submission, options: GradeOptions, scratch: Path, start: float)
     except SubmissionError as exc:
         return _ungradable(sub, options, str(exc), time.monotonic() - start)
     outcomes: list[framework.Outcome] = []
-    session = RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=options.data,
+    runner_data = data.runner_part(options.data) if options.data else None  # never the evaluation set
+    session = RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=runner_data,
                             call_timeout=options.call_timeout)
     context = {
         "partial": options.rubric.partial,
         "data_host": options.data,
-        "data_runner": "/data" if options.sandboxed else str(options.data),
+        "data_runner": "/data" if options.sandboxed else str(runner_data),
         "submission_runner": "/submission" if options.sandboxed else str(root.resolve()),
         "notes": sub.notes,
     }
@@ -98,12 +106,13 @@ def _graded(sub: Submission, options: GradeOptions, scratch: Path, start: float)
         for name in options.tests:
             outcomes.append(framework.run_test(name, session, context))
     results = [_scored(o, options.rubric.points.get(o.name, 0.0)) for o in outcomes]
-    raw = sum(r.score for r in results)
+    raw = round(sum(r.score for r in results), DECIMALS)  # the sum of the scores as shown
     days, penalty = options.rubric.late.penalty(raw, _submitted(sub))
+    penalty = round(penalty, DECIMALS)
     notes = list(sub.notes)
     if days:
-        notes.append(f"submitted {days} day(s) late: {penalty:g} points deducted")
-    return SubmissionResult(sub.student, round(raw - penalty, 4), _max(options), results, notes,
+        notes.append(f"submitted {days} day(s) late: {shown(penalty)} points deducted")
+    return SubmissionResult(sub.student, round(raw - penalty, DECIMALS), _max(options), results, notes,
                             round(time.monotonic() - start, 3), sub.timestamp, late_days=days, late_penalty=penalty)
 
 
@@ -122,7 +131,7 @@ def _max(options: GradeOptions) -> float:
 
 
 def _scored(outcome: framework.Outcome, points: float) -> TestResult:
-    score = round(points * outcome.fraction, 4)
+    score = round(points * outcome.fraction, DECIMALS)
     status = "passed" if outcome.fraction >= 1.0 else "failed"
     return TestResult(outcome.name, score, points, status, "\n".join(outcome.lines), round(outcome.seconds, 3))
 

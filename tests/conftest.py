@@ -28,3 +28,12 @@ def cifar10_dir() -> Path:
             f"Set {CIFAR10_ENV_VAR} to a folder holding data_batch_1..5 and test_batch."
         )
     return folder
+
+
+@pytest.fixture
+def cifar10_grading(cifar10_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The grading data (autograder/data.py), prepared once per session (prepare reuses the folder while the source
+    is unchanged)."""
+    from autograder import data
+
+    return data.prepare(cifar10_dir, tmp_path_factory.getbasetemp() / "grading-cache")

@@ -32,7 +32,8 @@ def prepared(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_arrays_are_the_course_split_and_preprocessing(prepared: Path, cifar10_dir: Path) -> None:
     course = get_CIFAR10_data(cifar10_dir=cifar10_dir)
-    assert sorted(p.name for p in prepared.glob("*.npy")) == [f"{name}.npy" for name in sorted(data.NAMES)]
+    assert sorted(p.relative_to(prepared).as_posix() for p in prepared.rglob("*.npy")) == sorted(
+        f"{part}/{name}.npy" for part, names in data.PARTS.items() for name in names)
     arrays = dict(zip(data.NAMES, data.load(prepared, *data.NAMES), strict=True))
     for name in ("X_train", "y_train", "X_val", "y_val"):
         np.testing.assert_array_equal(arrays[name], course[name][: data.NUM_TRAIN])
@@ -42,10 +43,16 @@ def test_arrays_are_the_course_split_and_preprocessing(prepared: Path, cifar10_d
     assert arrays["y_val"].dtype == np.int64
 
 
+def test_the_runner_part_holds_no_evaluation_image_or_label(prepared: Path) -> None:
+    """What the runner sees as /data: the training images only; the validation set stays with the judge."""
+    seen = sorted(p.name for p in data.runner_part(prepared).iterdir())
+    assert seen == sorted(f"{name}.npy" for name in ("X_train", "y_train", "X_small", "y_small"))
+
+
 def test_prepare_reuses_the_cache_while_the_source_is_unchanged(prepared: Path, source: Path) -> None:
-    before = (prepared / "X_train.npy").stat().st_mtime_ns
+    before = (prepared / "runner" / "X_train.npy").stat().st_mtime_ns
     assert data.prepare(source, prepared.parent) == prepared
-    assert (prepared / "X_train.npy").stat().st_mtime_ns == before
+    assert (prepared / "runner" / "X_train.npy").stat().st_mtime_ns == before
 
 
 def test_prepare_rebuilds_when_a_batch_changes(prepared: Path, source: Path, tmp_path: Path) -> None:
@@ -59,9 +66,9 @@ def test_prepare_rebuilds_when_a_batch_changes(prepared: Path, source: Path, tmp
     os.utime(source / "test_batch", ns=(0, 0))
     try:
         assert data.source_key(source) != key
-        before = (folder / "X_train.npy").stat().st_mtime_ns
+        before = (folder / "runner" / "X_train.npy").stat().st_mtime_ns
         assert data.prepare(source, cache) == folder
-        assert (folder / "X_train.npy").stat().st_mtime_ns != before
+        assert (folder / "runner" / "X_train.npy").stat().st_mtime_ns != before
     finally:
         (source / "test_batch").unlink()
         (source / "test_batch").symlink_to(target)

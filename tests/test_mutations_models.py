@@ -217,14 +217,6 @@ def test_training_with_an_update_rule_that_never_returns_fails_at_its_first_step
         assert "did not finish within" in result.output and result.seconds < 3.0 + 5.0
 
 
-@pytest.fixture
-def cifar10_grading(cifar10_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The grading data, prepared once per session (prepare reuses the folder while the source is unchanged)."""
-    from autograder import data
-
-    return data.prepare(cifar10_dir, tmp_path_factory.getbasetemp() / "grading-cache")
-
-
 def _graded(folder: Path, tmp: Path, tests: list[str], data: Path | None = None) -> dict[str, grade.TestResult]:
     options = grade.GradeOptions(rubric=rubric.load(), tests=tests, scratch=tmp / "scratch", data=data)
     return {r.name: r for r in grade.grade(Submission("mutant", folder), options).tests}

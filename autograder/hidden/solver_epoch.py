@@ -6,6 +6,19 @@ accuracy checks and its final swap to the best parameters: the judge measures th
 goes on from the current parameters, as it would inside one train() call."""
 
 
+def training_solver(model, arrays, **kwargs):
+    """A Solver (the course's, defined above in this module) training MODEL on arrays['X_train'], arrays['y_train'].
+
+    The Solver requires a validation set; the grader's epochs never use it (the judge measures the accuracy itself,
+    on images the runner never sees), so it gets the first training images, arrays['X_small'] and ['y_small'].
+
+    Inputs: model; arrays, a dict of the grading data's runner part; kwargs, the Solver's options.
+    Returns: the Solver."""
+    data = {"X_train": arrays["X_train"], "y_train": arrays["y_train"], "X_val": arrays["X_small"],
+            "y_val": arrays["y_small"]}
+    return Solver(model, data, **kwargs)  # noqa: F821 - defined by the course's solver.py, loaded before this
+
+
 def train_epoch(solver, steps_done=0):
     """One epoch of SOLVER (a course Solver): max(N // batch_size, 1) steps, of which STEPS_DONE were already taken
     (by solver._step()), then every learning rate x lr_decay.
