@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.grade import SubmissionResult  # noqa: E402
+from autograder.grade import SubmissionResult, shown  # noqa: E402
 
 REPORT = "report.html"
 _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")
@@ -82,7 +82,7 @@ def build(results: list[SubmissionResult], run: dict[str, object] | None = None)
     rows = pass_rates(results)
     slow = sorted(results, key=lambda r: r.execution_time, reverse=True)[:10]
     mean = sum(r.score for r in results) / len(results) if results else 0.0
-    figures = {"submissions": len(results), "mean score": f"{mean:.1f}",
+    figures = {"submissions": len(results), "mean score": shown(mean),
                "grading time, sum over submissions (s)": f"{sum(r.execution_time for r in results):.1f}"}
     figures.update(run or {})
     parts = [
@@ -108,7 +108,7 @@ def build(results: list[SubmissionResult], run: dict[str, object] | None = None)
               for t, m, n in failure_groups(results)),
             "</table><h2>Slowest submissions</h2><table><tr><th>student</th><th>seconds</th><th>score</th></tr>",
             *(f"<tr><td>{esc(r.student)}</td><td class='num'>{r.execution_time:.1f}</td>"
-              f"<td class='num'>{r.score:g}</td></tr>" for r in slow),
+              f"<td class='num'>{shown(r.score)}</td></tr>" for r in slow),
             "</table>",
         ]
     else:

@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from autograder.grade import SubmissionResult
+from autograder.grade import SubmissionResult, shown
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.html"
@@ -96,10 +96,10 @@ def grades_csv(results: list[SubmissionResult], extra: dict[str, dict[str, float
     writer.writerow(["student", "score", "max_score", *tests, *extra_cols, "late_days", "late_penalty",
                      "execution_time", "notes"])
     for r in results:
-        by_name = {t.name: t.score for t in r.tests}
-        row = [r.student, r.score, r.max_score, *(by_name.get(n, "") for n in tests)]
+        by_name = {t.name: shown(t.score) for t in r.tests}
+        row = [r.student, shown(r.score), r.max_score, *(by_name.get(n, "") for n in tests)]
         row += [extra.get(r.student, {}).get(c, "") for c in extra_cols]
-        writer.writerow([*row, r.late_days, r.late_penalty, r.execution_time, " | ".join(r.notes)])
+        writer.writerow([*row, r.late_days, shown(r.late_penalty), r.execution_time, " | ".join(r.notes)])
     return buf.getvalue()
 
 
@@ -122,7 +122,7 @@ def feedback_html(result: SubmissionResult) -> str:
     """A self-contained page the student can read: total, each test's verdict and what to look at."""
     esc = html.escape
     rows = "".join(
-        f'<tr><td>{esc(t.name)}</td><td class="{t.status}">{t.score:g} / {t.max_score:g}</td>'
+        f'<tr><td>{esc(t.name)}</td><td class="{t.status}">{shown(t.score)} / {t.max_score:g}</td>'
         f"<td><pre>{esc(t.output)}</pre></td></tr>"
         for t in result.tests
     )
@@ -130,7 +130,7 @@ def feedback_html(result: SubmissionResult) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Feedback: {esc(result.student)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>Assignment 2 feedback: {esc(result.student)}</h1>"
-        f"<p class='total'>Score: <b>{result.score:g} / {result.max_score:g}</b></p>"
+        f"<p class='total'>Score: <b>{shown(result.score)} / {result.max_score:g}</b></p>"
         + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
         + "<table><tr><th>test</th><th>points</th><th>what was checked</th></tr>"
         + rows

@@ -1,4 +1,8 @@
-"""The rubric: points per test and partial-credit settings, read from a TOML file (default: rubric.toml here)."""
+"""The rubric: points per test and partial-credit settings, read from a TOML file (default: rubric.toml here).
+
+Loading validates the file against the registered tests: every graded test must have points and every name in
+[points] must be a registered test (a typo or a renamed test is an error naming it, not a silent 0/0), and the
+[partial] keys must be the known ones, within their bounds."""
 
 from __future__ import annotations
 
@@ -8,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from autograder.framework import MAX_SHAPE_SHARE, TEST_INFO, TESTS
+
 DEFAULT = Path(__file__).with_name("rubric.toml")
+# The [partial] settings the tests read, with their allowed ranges.
+PARTIAL_BOUNDS = {
+    "backward_matches_wrong_forward": (0.0, 1.0),
+    "shape_only": (0.0, MAX_SHAPE_SHARE),
+}
 
 
 class RubricError(ValueError):
@@ -54,22 +65,32 @@ class Rubric:
         return sum(self.points.values())
 
 
+def registered() -> set[str]:
+    """The names of the graded (hidden) tests registered in this process."""
+    import autograder.hidden  # noqa: F401 - registers them
+
+    return {name for name in TESTS if TEST_INFO[name]["suite"] == "hidden"}
+
+
 def load(path: Path | None = None, known: set[str] | None = None) -> Rubric:
-    """Read the rubric at PATH; with KNOWN (the registered tests), every test must have points and no others."""
+    """Read the rubric at PATH and validate it against KNOWN (default: the registered graded tests): every test must
+    have points and no others; the [partial] keys must be known and within bounds."""
     path = Path(path or DEFAULT)
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RubricError(f"rubric {path}: {exc}") from None
     points = data.get("points", {})
-    bad = [k for k, v in points.items() if not isinstance(v, int | float) or v < 0]
+    bad = [k for k, v in points.items() if not isinstance(v, int | float) or isinstance(v, bool) or v < 0]
     if bad:
         raise RubricError(f"rubric {path}: points must be numbers >= 0 ({', '.join(bad)})")
-    if known is not None:
-        missing, unknown = known - points.keys(), points.keys() - known
-        if missing or unknown:
-            raise RubricError(f"rubric {path}: no points for {sorted(missing)}; unknown tests {sorted(unknown)}")
-    partial = {k: float(v) for k, v in data.get("partial", {}).items()}
+    known = registered() if known is None else known
+    missing, unknown = sorted(known - points.keys()), sorted(points.keys() - known)
+    if missing or unknown:
+        said = ([f"no points for the registered test(s) {', '.join(missing)}"] if missing else []) + \
+            ([f"unknown test(s) {', '.join(unknown)} (no registered test has that name)"] if unknown else [])
+        raise RubricError(f"rubric {path}: {'; '.join(said)}")
+    partial = _partial(path, data.get("partial", {}))
     late = data.get("late", {})
     try:
         policy = LatePolicy(
@@ -81,3 +102,22 @@ def load(path: Path | None = None, known: set[str] | None = None) -> Rubric:
     except (TypeError, ValueError) as exc:
         raise RubricError(f"rubric {path}: [late] {exc}") from None
     return Rubric({k: float(v) for k, v in points.items()}, partial, policy)
+
+
+def _partial(path: Path, table: dict) -> dict[str, float]:
+    """The [partial] table, every known key present, numeric and within its bounds."""
+    unknown = sorted(set(table) - set(PARTIAL_BOUNDS))
+    missing = sorted(set(PARTIAL_BOUNDS) - set(table))
+    if unknown or missing:
+        raise RubricError(f"rubric {path}: [partial] " + "; ".join(
+            ([f"unknown key(s) {', '.join(unknown)}"] if unknown else []) +
+            ([f"missing key(s) {', '.join(missing)}"] if missing else [])) +
+            f" (the keys are {', '.join(PARTIAL_BOUNDS)})")
+    partial = {}
+    for key, (low, high) in PARTIAL_BOUNDS.items():
+        value = table[key]
+        if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
+            raise RubricError(f"rubric {path}: [partial] {key} must be a number from {low:g} to {high:g}, not "
+                              f"{value!r}")
+        partial[key] = float(value)
+    return partial

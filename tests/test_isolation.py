@@ -505,7 +505,7 @@ def test_cli_a_fake_results_json_changes_nothing_in_the_real_output(tmp_path: Pa
             assert t["status"] == ("passed" if t["score"] == t["max_score"] else "failed")
             assert t["visibility"] == "visible" and t["output"]
         page = (out / student / "feedback.html").read_text()
-        assert f"Score: <b>{data['score']:g} / {data['max_score']:g}</b>" in page
+        assert f"Score: <b>{data['score']:.2f} / {data['max_score']:g}</b>" in page
 
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert [r["student"] for r in rows] == ["alice", "mallory"]

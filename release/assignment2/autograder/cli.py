@@ -96,7 +96,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         if not subs:
             sys.exit(f"autograder: no submission for {', '.join(sorted(wanted))} under {args.path}")
     source = _data_source(args)
-    the_rubric = rubric.load(args.rubric, known=None)
+    try:
+        the_rubric = rubric.load(args.rubric)
+    except rubric.RubricError as exc:
+        sys.exit(f"autograder: {exc}")
     out.mkdir(parents=True, exist_ok=True)  # only once nothing can refuse any more
     todo = [s for s in subs if args.force or args.student or results.read_student(out / s.student) is None]
     data = None if source is None else _prepared(source, out / ".cache")
@@ -111,7 +114,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         results.write_student(out, result)
         progress.update(result)
         if not args.quiet and not progress.enabled:
-            print(f"{result.student}: {result.score:g}/{result.max_score:g} ({result.execution_time:.1f} s)",
+            print(f"{result.student}: {grade.shown(result.score)}/{result.max_score:g} ({result.execution_time:.1f} s)",
                   flush=True)
 
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
