@@ -1,0 +1,127 @@
+"""Submissions written the way students write them, for the verdict tests (tests/test_verdicts.py): the release with
+its stubs filled by degenerate code (zeros, constants, random answers with NaN gradients), and small edits of the
+reference in real students' styles (keepdims, eps placement, the 2016-17 starter code, models that game accuracy).
+
+Every edit names the text it replaces, which must occur exactly once (tests/mutants.py's rule)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEASE = ROOT / "release" / "assignment2"
+STUB = re.compile(r"^( *)raise NotImplementedError\(\"([A-Za-z_.]+): not implemented yet.*$", re.M)
+
+# What each stub of the release computes, in a degenerate way: (variable, shape expression, kind) per output, kind
+# "f" for what a forward pass or an update returns, "b" for a gradient, "s" for a scalar loss; then plain lines.
+# Keyed by the stub's function and its occurrence in that function (batchnorm_forward has two: train and test).
+STUBS: dict[tuple[str, int], tuple[list[tuple[str, str, str]], list[str]]] = {
+    ("affine_forward", 0): ([("out", "(x.shape[0], w.shape[1])", "f")], []),
+    ("affine_backward", 0): ([("dx", "x.shape", "b"), ("dw", "w.shape", "b"), ("db", "b.shape", "b")], []),
+    ("relu_forward", 0): ([("out", "x.shape", "f")], []),
+    ("relu_backward", 0): ([("dx", "dout.shape", "b")], []),
+    ("batchnorm_forward", 0): ([("out", "x.shape", "f")], ["cache = (x, gamma)"]),
+    ("batchnorm_forward", 1): ([("out", "x.shape", "f")], []),
+    ("batchnorm_backward", 0): ([("dx", "dout.shape", "b"), ("dgamma", "dout.shape[1:]", "b"),
+                                 ("dbeta", "dout.shape[1:]", "b")], []),
+    ("batchnorm_backward_alt", 0): ([("dx", "dout.shape", "b"), ("dgamma", "dout.shape[1:]", "b"),
+                                     ("dbeta", "dout.shape[1:]", "b")], []),
+    ("layernorm_forward", 0): ([("out", "x.shape", "f")], ["cache = (x, gamma)"]),
+    ("layernorm_backward", 0): ([("dx", "dout.shape", "b"), ("dgamma", "dout.shape[1:]", "b"),
+                                 ("dbeta", "dout.shape[1:]", "b")], []),
+    ("dropout_forward", 0): ([("out", "x.shape", "f"), ("mask", "x.shape", "f")], []),
+    ("dropout_forward", 1): ([("out", "x.shape", "f")], []),
+    ("dropout_backward", 0): ([("dx", "dout.shape", "b")], []),
+    ("conv_forward_naive", 0): ([("out", "(x.shape[0], w.shape[0], 1 + (x.shape[2] + 2 * conv_param['pad'] - "
+                                  "w.shape[2]) // conv_param['stride'], 1 + (x.shape[3] + 2 * conv_param['pad'] - "
+                                  "w.shape[3]) // conv_param['stride'])", "f")], []),
+    ("conv_backward_naive", 0): ([("dx", "cache[0].shape", "b"), ("dw", "cache[1].shape", "b"),
+                                  ("db", "cache[2].shape", "b")], []),
+    ("max_pool_forward_naive", 0): ([("out", "(x.shape[0], x.shape[1], 1 + (x.shape[2] - pool_param['pool_height'])"
+                                      " // pool_param['stride'], 1 + (x.shape[3] - pool_param['pool_width']) // "
+                                      "pool_param['stride'])", "f")], []),
+    ("max_pool_backward_naive", 0): ([("dx", "cache[0].shape", "b")], []),
+    ("spatial_batchnorm_forward", 0): ([("out", "x.shape", "f")], ["cache = (x, gamma)"]),
+    ("spatial_batchnorm_backward", 0): ([("dx", "dout.shape", "b"), ("dgamma", "dout.shape[1:2]", "b"),
+                                         ("dbeta", "dout.shape[1:2]", "b")], []),
+    ("spatial_groupnorm_forward", 0): ([("out", "x.shape", "f")], ["cache = (x, gamma)"]),
+    ("spatial_groupnorm_backward", 0): ([("dx", "dout.shape", "b"), ("dgamma", "(1, dout.shape[1], 1, 1)", "b"),
+                                         ("dbeta", "(1, dout.shape[1], 1, 1)", "b")], []),
+    ("sgd_momentum", 0): ([("next_w", "w.shape", "f")], []),
+    ("rmsprop", 0): ([("next_w", "w.shape", "f")], []),
+    ("adam", 0): ([("next_w", "w.shape", "f")], []),
+    ("TwoLayerNet.__init__", 0): ([("self.params['W1']", "(input_dim, hidden_dim)", "f"),
+                                   ("self.params['b1']", "(hidden_dim,)", "f"),
+                                   ("self.params['W2']", "(hidden_dim, num_classes)", "f"),
+                                   ("self.params['b2']", "(num_classes,)", "f")], []),
+    ("TwoLayerNet.loss", 0): ([("scores", "(X.shape[0], self.params['W2'].shape[1])", "f")], []),
+    ("TwoLayerNet.loss", 1): ([("loss", "", "s")], ["grads = {k: GRAD(v.shape) for k, v in self.params.items()}"]),
+    ("FullyConnectedNet.__init__", 0): ([], [
+        "dims = [input_dim, *hidden_dims, num_classes]",
+        "for i in range(1, self.num_layers + 1):",
+        "    self.params[f'W{i}'] = OUT((dims[i - 1], dims[i]))",
+        "    self.params[f'b{i}'] = OUT((dims[i],))",
+        "    if self.normalization and i < self.num_layers:",
+        "        self.params[f'gamma{i}'] = OUT((dims[i],))",
+        "        self.params[f'beta{i}'] = OUT((dims[i],))"]),
+    ("FullyConnectedNet.loss", 0): ([("scores", "(X.shape[0], self.params[f'W{self.num_layers}'].shape[1])", "f")],
+                                    []),
+    ("FullyConnectedNet.loss", 1): ([("loss", "", "s")],
+                                    ["grads = {k: GRAD(v.shape) for k, v in self.params.items()}"]),
+    ("ThreeLayerConvNet.__init__", 0): ([], [
+        "C, H, W = input_dim",
+        "self.params['W1'] = OUT((num_filters, C, filter_size, filter_size))",
+        "self.params['b1'] = OUT((num_filters,))",
+        "self.params['W2'] = OUT((num_filters * (H // 2) * (W // 2), hidden_dim))",
+        "self.params['b2'] = OUT((hidden_dim,))",
+        "self.params['W3'] = OUT((hidden_dim, num_classes))",
+        "self.params['b3'] = OUT((num_classes,))"]),
+    ("ThreeLayerConvNet.loss", 0): ([("scores", "(X.shape[0], self.params['W3'].shape[1])", "f")], []),
+    ("ThreeLayerConvNet.loss", 1): ([("loss", "", "s")],
+                                    ["grads = {k: GRAD(v.shape) for k, v in self.params.items()}"]),
+}
+
+# How each degenerate kind of submission fills outputs (OUT), gradients (GRAD) and the loss.
+MODES = {
+    "zeros": ("np.zeros", "np.zeros", "0.0"),  # everything zero, of the right shapes
+    "constant": ("np.ones", "np.zeros", "1.0"),  # constant outputs and losses, zero gradients
+    "random_nan": ("(lambda s: np.random.randn(*s))", "(lambda s: np.full(s, np.nan))", "np.random.rand()"),
+}
+
+
+def stubbed_release(dest: Path, mode: str) -> Path:
+    """A copy of the release at DEST whose every stub returns MODE's degenerate values of the right shapes."""
+    out, grad, loss = MODES[mode]
+    shutil.copytree(RELEASE / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+    for path in (dest / "cs231n").rglob("*.py"):
+        text = path.read_text()
+        seen: dict[str, int] = {}
+
+        def fill(match: re.Match, seen: dict[str, int] = seen) -> str:
+            indent, name = match.group(1), match.group(2)
+            key = name.split(".")[-1] if "." in name and not name[0].isupper() else name
+            k = seen[key] = seen.get(key, -1) + 1
+            outputs, lines = STUBS[(key, k)]
+            code = [f"{var} = {loss}" if kind == "s" else f"{var} = {out if kind == 'f' else grad}({shape})"
+                    for var, shape, kind in outputs]
+            code += [line.replace("OUT", out).replace("GRAD", grad) for line in lines]
+            return "\n".join(indent + line for line in code)
+
+        new = STUB.sub(fill, text)
+        if new != text:
+            path.write_text(new)
+    return dest
+
+
+def edited(dest: Path, edits: list[tuple[str, str, str]], base: Path = ROOT / "cs231n") -> Path:
+    """A copy of BASE (the reference package) at DEST/cs231n with EDITS [(file, old, new)] applied."""
+    shutil.copytree(base, dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+    for rel, old, new in edits:
+        path = dest / "cs231n" / rel
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise AssertionError(f"{old!r} occurs {text.count(old)} times in {rel}")
+        path.write_text(text.replace(old, new))
+    return dest
