@@ -118,7 +118,7 @@ def _running(t: TestContext, what: str, param: dict, expected: dict,
         alternatives = [(Variant(running_var_eps=True).notes("batch normalization"), variant_var)] \
             if key == "running_var" and variant_var is not None else []
         close_or_variant(t, f"{what}: bn_param['{key}']", param[key], expected[key], alternatives, doc="(D,)",
-                         cause=f"bn_param['{key}']")
+                         cause="the running averages")
 
 
 @grader_test("layers.batchnorm_forward")

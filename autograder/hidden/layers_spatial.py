@@ -98,7 +98,7 @@ def spatial_batchnorm_forward(t: TestContext) -> None:
                 if key == "running_var" else []
             close_or_variant(t, f"spatial_batchnorm_forward: bn_param['{key}'] after a train-mode call",
                              got.get(key) if isinstance(got, dict) else None, args[3][key], alternatives, doc="(C,)",
-                             cause=f"bn_param['{key}']")
+                             cause="the running averages")
 
 
 @grader_test("layers.spatial_batchnorm_backward")
