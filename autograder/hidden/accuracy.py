@@ -122,9 +122,16 @@ def trained(t: TestContext, model: Handle, arch: Architecture) -> tuple[dict[str
     running = []
     if arch.normalization == "batchnorm":
         for i, width in enumerate(arch.hidden):
+            bn_param = t.get(model, "bn_params", i, what=f"{arch.what}.bn_params[{i}]")
+            missing = [key for key in ("running_mean", "running_var") if key not in bn_param] \
+                if isinstance(bn_param, dict) else ["running_mean", "running_var"]
+            if missing:
+                raise Fail(f"{arch.what}.bn_params[{i}] has no {' or '.join(missing)} after training: test mode (and "
+                           "the accuracy, computed from the trained parameters) needs the running averages, kept in "
+                           f"the dict self.bn_params[{i}] that the net passes to batchnorm_forward")
             stats = {}
             for key in ("running_mean", "running_var"):
-                value = t.get(model, "bn_params", i, key, what=f"{arch.what}.bn_params[{i}]['{key}']")
+                value = bn_param[key]
                 aligned = checks.aligned(value, (width,))
                 stats[key] = checks.array(value if aligned is None else aligned,
                                           f"{arch.what}.bn_params[{i}]['{key}'] after training (the running average "
