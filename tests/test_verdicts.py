@@ -47,6 +47,7 @@ ROW_SHAPES = [
      'self.params[f"b{i}"] = np.zeros((1, dims[i]))'),
     ("classifiers/fc_net.py", 'self.params["b1"] = np.zeros(hidden_dim)',
      'self.params["b1"] = np.zeros((1, hidden_dim))'),
+    ("classifiers/cnn.py", 'self.params["b2"] = np.zeros(hidden_dim)', 'self.params["b2"] = np.zeros((1, hidden_dim))'),
 ]
 # eps outside the square root, in train and test mode; the staged backward takes the exact derivative of that
 # forward, the closed form uses std = sqrt(var) + eps where sqrt(var + eps) was derived.
@@ -147,13 +148,15 @@ def test_running_averages_and_biases_of_shape_1_d_cost_the_shape_share(grade_edi
     results = grade_edits("row_shapes", ROW_SHAPES)
     lost_only(results, {"layers.batchnorm_forward": 1 - SHAPE_ONLY,
                         "layers.spatial_batchnorm_forward": 1 - SHAPE_ONLY,
-                        "fc_net.fcn_init": 1 - SHAPE_ONLY, "fc_net.two_layer_net": 1 - SHAPE_ONLY})
+                        "fc_net.fcn_init": 1 - SHAPE_ONLY, "fc_net.two_layer_net": 1 - SHAPE_ONLY,
+                        "cnn.convnet_loss": 1 - SHAPE_ONLY})
     assert "bn_param['running_mean'] has shape (1, 5): values right, shape should be (D,)" in \
         results["layers.batchnorm_forward"].output
     assert "values right, shape should be (C,)" in results["layers.spatial_batchnorm_forward"].output
     init = results["fc_net.fcn_init"].output
     assert "params['b1'] has shape (1, 150): values right, shape should be (F,)" in init
     assert init.count("values right") == 1, "biases of every layer are one cause"
+    assert "params['b2'] has shape (1, 8): values right, shape should be (F,)" in results["cnn.convnet_loss"].output
 
 
 def test_the_shape_share_is_bounded_by_a_quarter() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder import checks
 from autograder.framework import Fail, TestContext, grader_test
 from autograder.hidden.fc_net import (
     Case,
@@ -45,6 +46,17 @@ def _shapes(input_dim: tuple[int, int, int], num_filters: int, filter_size: int,
     return {"W1": (num_filters, C, filter_size, filter_size), "b1": (num_filters,),
             "W2": (num_filters * (H // 2) * (W // 2), hidden_dim), "b2": (hidden_dim,),
             "W3": (hidden_dim, num_classes), "b3": (num_classes,)}
+
+
+def _check_shapes(t: TestContext, params: dict, want: dict[str, tuple[int, ...]], what: str) -> None:
+    """PARAMS holds the keys and shapes WANT; a bias of shape (1, F) costs the rubric's shape_only share."""
+    got = {k: getattr(v, "shape", None) for k, v in params.items()}
+    if set(got) != set(want) or any(got[k] != shape and checks.aligned(params[k], shape) is None or
+                                    got[k] != shape and k.startswith("W") for k, shape in want.items()):
+        raise Fail(f"{what}.params should hold {want}")
+    for key, shape in want.items():
+        if got[key] != shape and "params b" not in t.shapes:
+            t.shape_only("params b", checks.shape_message(f"{what}.params['{key}']", got[key], shape, "(F,)"))
 
 
 def _params(rng: np.random.Generator, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
@@ -78,9 +90,7 @@ def convnet_loss(t: TestContext) -> None:
             model = new_model(t, CONVNET, input_dim=input_dim, num_filters=num_filters, filter_size=filter_size,
                               hidden_dim=hidden_dim, num_classes=num_classes, weight_scale=1e-3,
                               dtype=runner_dtype(t, "float64"), reseed=2)
-            want = _shapes(*sizes)
-            if {k: getattr(v, "shape", None) for k, v in model_params(t, model, what).items()} != want:
-                raise Fail(f"{what}.params should hold {want}")
+            _check_shapes(t, model_params(t, model, what), _shapes(*sizes), what)
             X, y = minibatch(t.rng, (4, *input_dim), num_classes)
             loss, _ = model_loss(t, model, X, y, what)
             if abs(loss - np.log(num_classes)) > 0.01:  # weights of std 1e-3: scores ~1e-4, loss = log C +- 1e-3

@@ -46,15 +46,24 @@ def _parsed(path: str, size: int, mtime_ns: int) -> ast.Module | None:
 
 
 def adam_first_t(t: TestContext) -> int:
-    """The t that the student's adam starts from when config has none: N from `config.setdefault('t', N)` in its
-    body (the 2016-17 starter has 1), else 0."""
+    """The t that the student's adam starts from when config has none: N from `config.setdefault('t', N)` (the
+    2016-17 starter has 1) or from a `t=N` default given to a helper (`_configure(config, ..., t=0)`) in its body,
+    else 0."""
     node = _function(t, "optim", "adam")
     for call in ast.walk(node) if node else ():
-        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "setdefault"
-                and len(call.args) == 2 and isinstance(call.args[0], ast.Constant) and call.args[0].value == "t"
-                and isinstance(call.args[1], ast.Constant) and type(call.args[1].value) is int):
-            return call.args[1].value
+        if not isinstance(call, ast.Call):
+            continue
+        if (isinstance(call.func, ast.Attribute) and call.func.attr == "setdefault" and len(call.args) == 2
+                and _constant(call.args[0]) == "t" and type(_constant(call.args[1])) is int):
+            return _constant(call.args[1])
+        for keyword in call.keywords:
+            if keyword.arg == "t" and type(_constant(keyword.value)) is int:
+                return _constant(keyword.value)
     return 0
+
+
+def _constant(node: ast.AST) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
 
 
 def dropout_p_drops(t: TestContext) -> bool:
