@@ -62,8 +62,10 @@ def backward_test(
     failures = _compare(t, backward, grad_names, grads, expected, tol, docs)
     if not failures:
         return
+    alt_outs = []
     for notes, alt_forward, alt_backward in alternatives:
         alt_out, alt_cache = alt_forward(*[x.copy() for x in inputs], *_copy(extra))
+        alt_outs.append(alt_out)
         if _matches(out, alt_out, 1e-9) and not _compare(t, backward, grad_names, grads,
                                                           _as_tuple(alt_backward(dout.copy(), alt_cache)), tol, docs):
             for note in notes:
@@ -79,7 +81,7 @@ def backward_test(
         verdict = checks.consistent(own_forward, inputs, dout, shaped, t.rng, consistency_tol)
     except Fail as exc:
         verdict = checks.Consistency(False, float("inf"), f"it failed: {exc}")
-    if verdict.ok and not _forward_matches(t, own_forward, inputs, ref_out):
+    if verdict.ok and not _forward_matches(own_forward, inputs, ref_out, alt_outs):
         fraction = float(t.options.get("partial", {}).get("backward_matches_wrong_forward", 0.5))
         t.award(fraction, f"your {backward} is consistent with your {forward} (numerical gradient "
                 f"error {verdict.error:.1e}), but {forward} itself is wrong: fix the forward pass; partial credit")
@@ -125,10 +127,15 @@ def _matches(got: Any, want: np.ndarray, tol: float) -> bool:
         checks.rel_error(got, want) <= tol
 
 
-def _forward_matches(t: TestContext, own_forward, inputs: list[np.ndarray], ref_out: np.ndarray) -> bool:
+def _forward_matches(own_forward, inputs: list[np.ndarray], ref_out: np.ndarray, alt_outs: list[np.ndarray]) -> bool:
+    """Whether the student's forward output is the reference's, or exactly that of a correct alternative."""
     try:
-        return checks.rel_error(own_forward(inputs), ref_out) < 1e-6
-    except (Fail, ValueError):
+        out = own_forward(inputs)
+    except Fail:
+        return False
+    try:
+        return checks.rel_error(out, ref_out) < 1e-6 or any(_matches(out, alt, 1e-9) for alt in alt_outs)
+    except ValueError:
         return False
 
 

@@ -186,7 +186,8 @@ def test_eps_outside_the_square_root_keeps_full_points_with_a_note_in_every_test
         assert f"NOTE your {'batch' if 'batch' in name else 'group' if 'group' in name else 'layer'} " \
                f"normalization {said}" in results[name].output, name
     assert "divides by sqrt(running_var) + eps in test mode" in results["fc_net.fcn_batchnorm"].output
-    assert "takes d std / d var = 1 / (2 std)" in results["layers.batchnorm_backward_alt"].output
+    assert "takes d std / d var = 1 / (2 std) with std = sqrt(var) + eps" in \
+        results["layers.batchnorm_backward_alt"].output
     assert "takes d std / d var" not in results["layers.batchnorm_backward"].output  # its derivative is exact
 
 
@@ -229,6 +230,36 @@ def test_the_judge_s_variant_layers_equal_the_reference_without_a_variant() -> N
         for key in grads:
             np.testing.assert_allclose(my_grads[key], grads[key], rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(net.loss(X), model.loss(X), rtol=1e-12)
+
+
+def _staged_eps_outside_backward(dout, x, gamma, eps, dstd_dvar):
+    """A student's staged batchnorm backward for xhat = (x - mean) / (sqrt(var) + eps), with the derivative of the
+    standard deviation written as DSTD_DVAR(var) (real submissions write all three)."""
+    n = x.shape[0]
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    stdev = np.sqrt(var) + eps
+    xhat = (x - mean) / stdev
+    dxhat = dout * gamma
+    d_stdev = -np.sum(dxhat * (x - mean), axis=0) / stdev**2
+    d_var = d_stdev * dstd_dvar(var)
+    dcentered = dxhat / stdev + 2 * (x - mean) * d_var / n
+    return dcentered - dcentered.mean(axis=0), np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
+
+
+@pytest.mark.parametrize("dstd,derivative", [
+    ("exact", lambda var, eps: 0.5 / np.sqrt(var)),
+    ("std", lambda var, eps: 0.5 / (np.sqrt(var) + eps)),
+    ("sqrt(var + eps)", lambda var, eps: 0.5 / np.sqrt(var + eps)),
+])
+def test_the_three_backward_forms_of_eps_outside_are_the_ones_students_write(dstd: str, derivative) -> None:
+    rng = np.random.default_rng(1)
+    x, gamma, beta = rng.standard_normal((7, 3)) * 0.3, rng.standard_normal(3), rng.standard_normal(3)
+    dout, eps = rng.standard_normal((7, 3)), 1e-5
+    v = variants.Variant(eps_outside=True, dstd=dstd)
+    _, cache = variants.batchnorm(x, gamma, beta, {"mode": "train", "eps": eps}, v)
+    want = _staged_eps_outside_backward(dout, x, gamma, eps, lambda var: derivative(var, eps))
+    for got, expected in zip(variants.backward(dout, cache, v), want, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
 
 
 # -- 3. and 4. the starter code of other years; the kept share of a net ------------------------------------------

@@ -6,9 +6,10 @@ out of the test-mode normalization (`/ np.sqrt(running_var)`) or put it outside 
 far more where a variance is close to eps), so the tight tolerances of the tests fail them. Loosening those
 tolerances would also pass real bugs; instead, when a quantity misses the reference, the tests compute it again
 under each variant (`Variant`) and accept an exact match at the same tolerance, with a note naming the difference.
-The backward pass of the eps-outside forward comes in two correct-looking forms: the exact derivative, and the
-closed form (or staged graph) that takes d std / d var = 1 / (2 std) with std = sqrt(var) + eps (it differs from the
-exact one by about eps / std); both are recognized.
+The backward pass of the eps-outside forward comes in three correct-looking forms, all recognized: the exact
+derivative (d std / d var = 1 / (2 sqrt(var))), the closed form (or staged graph) that takes d std / d var =
+1 / (2 std) with std = sqrt(var) + eps, and the staged graph that takes it as 1 / (2 sqrt(var + eps)), as derived for
+the reference's forward (both differ from the exact one by about eps / std).
 
 The layers are written generically (`normalize` over the statistics' axes) and composed into the four
 normalization layers and into `VariantNet`, a fully connected network of the reference's architecture, for the
@@ -33,7 +34,7 @@ class Variant:
     """One way of placing eps. The default is the reference's."""
 
     eps_outside: bool = False  # normalize with (x - mean) / (sqrt(var) + eps)
-    closed: bool = False  # the backward takes d std / d var = 1 / (2 (sqrt(var) + eps)) (only with eps_outside)
+    dstd: str = "exact"  # the backward's d std / d var, with eps outside: "exact", "std" or "sqrt(var + eps)"
     running_var_eps: bool = False  # batchnorm: running_var averages var + eps
     test: str = "inside"  # batchnorm test mode: sqrt(running_var + eps), sqrt(running_var) + eps, sqrt(running_var)
 
@@ -43,9 +44,10 @@ class Variant:
         said = []
         if self.eps_outside:
             said.append(f"your {layer} computes (x - mean) / (sqrt(var) + eps) instead of (x - mean) / sqrt(var + eps)")
-        if self.closed:
-            said.append(f"the backward pass of your {layer} takes d std / d var = 1 / (2 std) with std = sqrt(var) + "
-                        "eps (the exact derivative of that forward pass differs by about eps / std)")
+        if self.dstd != "exact":
+            taken = "1 / (2 std) with std = sqrt(var) + eps" if self.dstd == "std" else "1 / (2 sqrt(var + eps))"
+            said.append(f"the backward pass of your {layer} takes d std / d var = {taken} (the exact derivative of "
+                        "that forward pass, 1 / (2 sqrt(var)), differs by about eps / std)")
         if self.running_var_eps:
             said.append(f"your {layer} keeps var + eps in running_var instead of var")
         if self.test == "outside":
@@ -59,15 +61,18 @@ class Variant:
 REFERENCE = Variant()
 
 
+DSTD = ("exact", "std", "sqrt(var + eps)")
+
+
 def variants(*, train: bool = True, backward: bool = False, running: bool = False, test: bool = False) -> \
         Iterator[Variant]:
     """Every variant that changes the quantities named (train-mode output, its backward, running averages, test
     mode), the reference excluded."""
-    for outside, closed, plus, mode in itertools.product(
-            (False, True) if train else (False,), (False, True) if backward else (False,),
+    for outside, dstd, plus, mode in itertools.product(
+            (False, True) if train else (False,), DSTD if backward else ("exact",),
             (False, True) if running else (False,), TEST_MODES if test else ("inside",)):
-        v = Variant(outside, closed and outside, plus, mode)
-        if v != REFERENCE and (not closed or outside):
+        v = Variant(outside, dstd, plus, mode)
+        if v != REFERENCE and (outside or dstd == "exact"):
             yield v
 
 
@@ -77,6 +82,7 @@ class _Cache:
     centered: np.ndarray
     std: np.ndarray  # sqrt(var + eps), or sqrt(var) with eps outside
     denom: np.ndarray  # what x - mean is divided by
+    sqrt_var_eps: np.ndarray
     axes: tuple[int, ...]
     count: int
 
@@ -90,7 +96,7 @@ def normalize(x: np.ndarray, axes: tuple[int, ...], eps: float, v: Variant) -> t
     std = np.sqrt(var) if v.eps_outside else np.sqrt(var + eps)
     denom = std + eps if v.eps_outside else std
     count = int(np.prod([x.shape[a] for a in axes]))
-    return centered / denom, _Cache(centered, std, denom, axes, count), mean, var
+    return centered / denom, _Cache(centered, std, denom, np.sqrt(var + eps), axes, count), mean, var
 
 
 def normalize_backward(dxhat: np.ndarray, cache: _Cache, v: Variant) -> np.ndarray:
@@ -98,7 +104,7 @@ def normalize_backward(dxhat: np.ndarray, cache: _Cache, v: Variant) -> np.ndarr
     c = cache
     dcentered = dxhat / c.denom
     ddenom = -(dxhat * c.centered).sum(axis=c.axes, keepdims=True) / c.denom**2
-    dvar = ddenom / (2 * (c.denom if v.closed else c.std))
+    dvar = ddenom / (2 * {"exact": c.std, "std": c.denom, "sqrt(var + eps)": c.sqrt_var_eps}[v.dstd])
     dcentered = dcentered + 2 * c.centered * dvar / c.count
     return dcentered - dcentered.mean(axis=c.axes, keepdims=True)
 
