@@ -18,7 +18,7 @@ nets, 10 for the conv net), with the accuracy computed by the judge as above. Se
 one BLAS thread on an unloaded machine, measured when the runner still computed the scores; the judge's own forward
 pass now costs 0.03 CPU s per epoch for the 1,000 validation images through FullyConnectedNet([100, 100]) and
 0.23-0.32 CPU s for the 50 images through the ThreeLayerConvNet (the runner no longer computes them; the trained
-parameters it sends are 1.3 and 3.5 MB).
+parameters it sends are 1.3 and 3.3 MB).
 - overfit_small: FullyConnectedNet([100, 100], weight_scale=1e-2) on 50 training images (also the validation set),
   adam 1e-3, at most 20 epochs of batches of 25. The reference reaches 100% after 8 to 14 epochs for 20 of 20
   starts (0.2-0.3 s).
