@@ -569,7 +569,7 @@ def fcn_layernorm(t: TestContext) -> None:
 
 
 KEEP = 0.6  # never 0.5: a keep probability taken as a drop probability must show
-SHARE_TOL = 0.08  # the kept share of MASK_UNITS units has a standard deviation of 0.01 around KEEP
+SHARE_TOL = 0.08  # the kept share of the MASK_N x MASK_H units has a standard deviation of 0.01 around KEEP
 MASK_N, MASK_H = 48, 50  # MASK_N examples (also the input dimension) x MASK_H hidden units
 
 
