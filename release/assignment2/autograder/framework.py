@@ -89,7 +89,7 @@ class TestContext:
         self.parts: list[Part] = []
         self.notes: list[str] = []
         self.awarded: tuple[float, str] | None = None
-        self.shapes: dict[str, str] = {}  # shape-only deviations: cause -> message
+        self.shapes: dict[str, list[str]] = {}  # shape-only deviations: cause -> messages
 
     # -- talking to the student's code ---------------------------------------------------------------------
     def call(self, target: Any, *args: Any, what: str | None = None, **kwargs: Any) -> Any:
@@ -153,8 +153,11 @@ class TestContext:
 
     def shape_only(self, cause: str, message: str) -> None:
         """A documented shape is wrong while the values are right: costs the rubric's shape_only share of the
-        test, once per CAUSE however many settings show it."""
-        self.shapes.setdefault(cause, message)
+        test, once per CAUSE (the quantities one line of code makes: dgamma and dbeta, the running averages, the
+        biases) however many settings and quantities show it."""
+        said = self.shapes.setdefault(cause, [])
+        if _quantity(message) not in map(_quantity, said):
+            said.append(message)
 
     def shape_cost(self) -> float:
         """The share of its score the test loses to its shape-only deviations."""
@@ -172,6 +175,11 @@ class TestContext:
             return 1.0
         total = sum(p.weight for p in self.parts)
         return sum(p.weight for p in self.parts if p.passed) / total if total else 0.0
+
+
+def _quantity(message: str) -> str:
+    """"bn_param['running_mean']" for "batchnorm_forward (train mode): bn_param['running_mean'] has shape ..."."""
+    return message.split(" has shape")[0].rsplit(": ", 1)[-1]
 
 
 def _call_failure(label: str, exc: CallError) -> str:
@@ -221,8 +229,8 @@ def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None =
     if t.shapes and fraction > 0:
         cost = t.shape_cost()
         fraction *= 1 - cost
-        lines.extend(f"FAIL {message} ({cost / len(t.shapes):.0%} of this test's points)"
-                     for message in t.shapes.values())
+        lines.extend(f"FAIL {'; '.join(messages)} ({cost / len(t.shapes):.0%} of this test's points)"
+                     for messages in t.shapes.values())
     lines.extend("NOTE " + n for n in t.notes)
     if not lines:
         lines.append("PASS " + (TEST_INFO[name]["doc"] or name))
