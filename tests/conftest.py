@@ -34,7 +34,8 @@ def cifar10_dir() -> Path:
 def python_for_others() -> str:
     """A Python with numpy that an unprivileged user can run, for the runner without bubblewrap when the tests run as
     root: the grader's own may live where only root can read (/root/.pyenv here). Built once from the system's
-    python3 into /tmp (as Gradescope's setup builds /autograder/venv) and kept for later runs."""
+    python3 into /tmp (as Gradescope's setup builds /autograder/venv) and kept for later runs; it also has the
+    sandbox's seccomp bindings, to run a grader from a virtual environment under /tmp."""
     import fcntl
     import subprocess
 
@@ -50,10 +51,11 @@ def python_for_others() -> str:
         info = folder.lstat() if folder.exists() else None
         if info is not None and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
             pytest.fail(f"{folder} belongs to someone else or others may write it: remove it")
-        probe = [str(python), "-c", "import numpy; print(numpy.__version__)"]
+        probe = [str(python), "-c", "import pyseccomp, numpy; print(numpy.__version__)"]
         if info is None or subprocess.run(probe, capture_output=True, text=True).stdout.strip() != numpy.__version__:
             subprocess.run([str(system), "-m", "venv", "--clear", str(folder)], check=True)
-            subprocess.run([str(python), "-m", "pip", "install", "-q", f"numpy=={numpy.__version__}"], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "-q", f"numpy=={numpy.__version__}",
+                            "pyseccomp==0.1.2"], check=True)
             folder.chmod(0o755)
     return str(python)
 
