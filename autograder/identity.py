@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -112,10 +113,13 @@ def kill_all(uid: int, wait: float = 5.0) -> None:
     list under a lock, so a process cannot fork past it), then wait up to WAIT s until they are gone."""
     if not any(alive(p) for p in processes(uid)):
         return
-    subprocess.run(["kill", "-9", "-1"], user=uid, group=uid, extra_groups=[], stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    kill = shutil.which("kill", path="/usr/bin:/bin")
+    if kill is not None:
+        subprocess.run([kill, "-9", "-1"], user=uid, group=uid, extra_groups=[], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     deadline = time.monotonic() + wait
-    while any(alive(p) for p in processes(uid)) and time.monotonic() < deadline:
+    while (left := [p for p in processes(uid) if alive(p)]) and time.monotonic() < deadline:
+        kill_except(left, keep=-1)  # without a kill command, or for what forked meanwhile: one by one
         time.sleep(0.01)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ MIN_ANSWER_BYTES = 16 << 20
 ANSWER_FACTOR = 64
 MAX_ANSWER_BYTES = 256 << 20
 PRIVATE_BASE = "/tmp"  # as root: where a runner's private copy of the submission goes (its user must reach it)
+PRIVATE_PREFIX = "autograder-runner-"
 STICKY = ("timeout", "crash")  # import failures that would only repeat: remembered instead of retried
 HUNG_TIMEOUT = 2.0  # seconds for later calls of a function or method that already hung once in this session
 REAP_SECONDS = 5.0  # how long killing the processes a call left behind may take before the runner is replaced
@@ -139,7 +141,8 @@ class RunnerSession:
         self.output = _Output()
         self._reader: wire.FrameReader | None = None
         self._drainer: threading.Thread | None = None
-        self._private: Path | None = None  # without bubblewrap, as root: the copy the runner's user may read
+        # As root: the copy of the submission (and of the runner's files) the runner's user reads, made at its start.
+        self._private = Path(PRIVATE_BASE) / f"{PRIVATE_PREFIX}{uuid.uuid4().hex[:16]}" if os.geteuid() == 0 else None
         self._baseline_tasks: int | None = None
         self.imported: set[str] = set()
         self.unimportable: dict[str, CallError] = {}
@@ -157,7 +160,7 @@ class RunnerSession:
         """Where the runner sees the submission."""
         if self.sandboxed:
             return "/submission"
-        return str(self._private / "submission" if self._private else self.submission)
+        return str(self._private / "submission" if self._private is not None else self.submission)
 
     # -- process -------------------------------------------------------------------------------------------
     def _command(self, seccomp_fd: int | None) -> list[str]:
@@ -179,9 +182,11 @@ class RunnerSession:
             self.user = identity.RunnerUser.acquire()
         except (identity.NoRunnerId, OSError) as exc:
             raise self._infrastructure(f"no unprivileged user for the runner: {exc}") from None
-        for old in Path(PRIVATE_BASE).glob(f"autograder-runner-{self.user.uid}-*"):  # a killed grader's
-            shutil.rmtree(old, ignore_errors=True)
-        self._private = Path(tempfile.mkdtemp(prefix=f"autograder-runner-{self.user.uid}-", dir=PRIVATE_BASE))
+        for old in Path(PRIVATE_BASE).glob(f"{PRIVATE_PREFIX}*"):  # a killed grader's copy for this same user
+            with contextlib.suppress(OSError):
+                if old.lstat().st_gid == self.user.gid:
+                    shutil.rmtree(old, ignore_errors=True)
+        self._private.mkdir(mode=0o700)
         shutil.copytree(self.submission, self._private / "submission", symlinks=True)
         (self._private / "grader").mkdir()
         for name in sandbox.RUNNER_FILES:
@@ -201,6 +206,7 @@ class RunnerSession:
         self.cgroup = cgroup = cgroups.RunnerCgroup(limits.processes, limits.cpu_cores,
                                                     limits.memory_bytes + limits.writable_bytes)
         seccomp_fd = None
+        install_filter = syscalls.loader(network=True) if not sandboxed and user is not None else None
         if sandboxed and syscalls.available():
             seccomp_fd = os.memfd_create("seccomp", 0)  # the grader's own call: the filter applies to the runner
             os.write(seccomp_fd, syscalls.program())
@@ -209,9 +215,9 @@ class RunnerSession:
         def in_child() -> None:
             cgroup.enter()
             sandbox.apply_limits(limits, own_user=user is not None)
-            if not sandboxed and user is not None:
+            if install_filter is not None:
                 user.become()
-                syscalls.load(network=True)
+                install_filter()
 
         env = sandbox.runner_env(limits) if not sandboxed else {"PATH": "/usr/bin:/bin"}
         cwd = None if sandboxed else (self._private or self.submission)
@@ -340,7 +346,6 @@ class RunnerSession:
             self.user = None
         if self._private is not None:
             shutil.rmtree(self._private, ignore_errors=True)
-            self._private = None
 
     def __enter__(self) -> RunnerSession:
         return self
