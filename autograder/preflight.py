@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 
 from autograder.grade import GradeOptions
+from autograder.sandbox import SandboxUnavailable
 from autograder.session import CallError, RunnerSession
 
 KNOWN_GOOD = '''import numpy as np
@@ -45,6 +46,8 @@ def check(options: GradeOptions) -> None:
                 found = session.call("preflight.shapes", session.load_arrays(session.data_path, timeout=TIMEOUT))
                 if not found:
                     raise PreflightFailed(f"the runner finds no grading data (.npy files) in {options.data}")
+    except SandboxUnavailable as exc:
+        raise PreflightFailed(str(exc)) from None
     except CallError as exc:
         printed = exc.output.strip()
         raise PreflightFailed(exc.describe() + (f"\nthe runner printed:\n{printed[-2000:]}" if printed and
