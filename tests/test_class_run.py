@@ -348,3 +348,18 @@ def test_a_runner_whose_python_lives_under_tmp_starts(tmp_path: Path, python_for
                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "3.0"
+
+
+def test_a_sandbox_that_cannot_be_set_up_stops_the_run_before_grading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograder import cli, syscalls
+
+    if os.geteuid() != 0:
+        pytest.skip("the seccomp filter is required only when the grader is root")
+    monkeypatch.setattr(syscalls, "available", lambda: False)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["grade", str(reference_copy(tmp_path / "alice")), "-o", str(out), "--no-data", "--tests", *TESTS])
+    assert "nothing was graded" in str(stopped.value.code) and "libseccomp" in str(stopped.value.code)
+    assert not list(out.rglob("results.json")) and not (out / "grades.csv").exists()
