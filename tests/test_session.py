@@ -565,7 +565,12 @@ def test_a_runner_and_its_children_get_one_core_at_most(package: Path) -> None:
         s.call("hostile.ok")
         if s.cgroup is None or "cpu" not in s.cgroup.controllers:
             pytest.skip("no CPU cgroup can be made here")
+        group = s.cgroup.groups["cpu"]
+        quota = ((group / "cpu.cfs_quota_us").read_text(), (group / "cpu.cfs_period_us").read_text()) \
+            if (group / "cpu.cfs_quota_us").exists() else tuple((group / "cpu.max").read_text().split())
+        assert [int(v) for v in quota] == [100_000, 100_000]
         wall, cpu = s.call("hostile.spinners", 3, 2.0)
+    # Without the cap they would get both cores (2 CPU s per s) on an idle machine; a loaded one gives them less.
     assert cpu / wall < 1.25, f"{cpu:.2f} CPU s in {wall:.2f} s"
 
 
