@@ -86,6 +86,23 @@ class RunnerUser:
         os.setresuid(self.uid, self.uid, self.uid)
 
 
+def in_use(uid: int) -> bool:
+    """Whether a live runner session holds UID (a runner id's lock is released when its holder dies)."""
+    if not FIRST_ID <= uid < FIRST_ID + COUNT:
+        return False
+    try:
+        fd = os.open(_locks() / str(uid), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def processes(uid: int) -> list[int]:
     """The processes (not yet reaped) whose owner is UID."""
     found = []

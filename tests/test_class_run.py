@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grade, rubric
+from autograder import grade, identity, rubric
 from autograder.submission import Submission, discover, folder_name
 from tests.test_isolation import POINTS, RUBRIC, TESTS, WRONG_RELU_BACKWARD, hostile, reference_copy, scores
 
@@ -105,6 +105,10 @@ def test_any_text_is_written_and_one_unwritable_student_stops_no_one(tmp_path: P
     tmpdir.mkdir()
     stale = tmpdir / "autograder-scratch-999999999-abcd"  # of a grading run killed (-9) before it could clean up
     (stale / "alice").mkdir(parents=True)
+    stale_copy = Path(f"/tmp/autograder-runner-stale{os.getpid()}")  # a killed grader's runner's copy
+    if os.geteuid() == 0:
+        (stale_copy / "submission").mkdir(parents=True)
+        os.chown(stale_copy, 0, identity.FIRST_ID + identity.COUNT - 1)
     modes: set[tuple[str, int, bool]] = set()  # (kind of folder, mode, owned by a group other than root's)
 
     def watch(run: subprocess.Popen) -> None:
@@ -116,7 +120,7 @@ def test_any_text_is_written_and_one_unwritable_student_stops_no_one(tmp_path: P
                         info = path.stat()
                     except OSError:
                         continue
-                    if path != stale:
+                    if path not in (stale, stale_copy):
                         modes.add((kind, info.st_mode & 0o777, info.st_gid != 0))
             time.sleep(0.01)
 
@@ -143,6 +147,7 @@ def test_any_text_is_written_and_one_unwritable_student_stops_no_one(tmp_path: P
     expected = {("scratch", 0o700, False), ("runner copy", 0o700, False), ("runner copy", 0o750, True)}
     assert modes <= expected, modes
     assert not list(tmpdir.iterdir()), "scratch left behind"
+    assert not stale_copy.exists(), "a killed grader's runner copy left behind"
 
 
 # -- items 7 and 8: ids, folders and the gradebook --------------------------------------------------------------
@@ -209,7 +214,7 @@ def affine_forward(x, w, b):
 JUDGE = '''
 import json, resource, sys
 from pathlib import Path
-from autograder import grade, rubric
+from autograder import grade, identity, rubric
 from autograder.submission import Submission
 options = grade.GradeOptions(rubric=rubric.load(), tests=sys.argv[3:], scratch=Path(sys.argv[2]))
 result = grade.grade(Submission("huge", Path(sys.argv[1])), options)

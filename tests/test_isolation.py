@@ -5,8 +5,8 @@ Each hostile function "cheats" if it can: when it finds the reference (by path, 
 importing it) it returns the reference's answer, so a breach would show as points gained; when it finds nothing it
 returns a report of what it tried, which the test reads by calling it in a runner set up exactly as grading does.
 Where the sandbox is what stops it, the same code is also run by the test itself, without any isolation, as a
-control, to show the test would catch a breach. The replaced function is relu_backward unless said otherwise: no other test calls it, so
-the honest baseline of such a submission is full points everywhere except relu_backward."""
+control, to show the test would catch a breach. The replaced function is relu_backward unless said otherwise: no
+other test calls it, so the honest baseline of such a submission is full points everywhere except relu_backward."""
 
 from __future__ import annotations
 

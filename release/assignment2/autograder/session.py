@@ -182,9 +182,10 @@ class RunnerSession:
             self.user = identity.RunnerUser.acquire()
         except (identity.NoRunnerId, OSError) as exc:
             raise self._infrastructure(f"no unprivileged user for the runner: {exc}") from None
-        for old in Path(PRIVATE_BASE).glob(f"{PRIVATE_PREFIX}*"):  # a killed grader's copy for this same user
+        for old in Path(PRIVATE_BASE).glob(f"{PRIVATE_PREFIX}*"):  # the copies of killed graders' runners
             with contextlib.suppress(OSError):
-                if old.lstat().st_gid == self.user.gid:
+                gid = old.lstat().st_gid
+                if gid == self.user.gid or (gid != 0 and not identity.in_use(gid)):
                     shutil.rmtree(old, ignore_errors=True)
         self._private.mkdir(mode=0o700)
         shutil.copytree(self.submission, self._private / "submission", symlinks=True)
