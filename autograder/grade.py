@@ -1,7 +1,13 @@
-"""Grade one submission: stage its files, start its runner, run every test, score them with the rubric."""
+"""Grade one submission: stage its files, start its runner, run every test, score them with the rubric.
+
+Whatever the submission does, `grade` returns a result. When the machine or the grader fails instead (the runner
+cannot start, the disk is full, a bug of ours), the result says so in `infrastructure_error` and has no scores: it
+is not saved, so that the next run grades the submission again.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -59,6 +65,8 @@ class SubmissionResult:
     error: str = ""
     late_days: int = 0
     late_penalty: float = 0.0
+    late_unknown: bool = False  # the rubric has a deadline but the submission time is unknown: flagged, not on time
+    infrastructure_error: str = ""  # not graded: the machine or the grader failed (graded again by the next run)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,9 +87,11 @@ def selected_tests(names: list[str] | None, with_data: bool) -> list[str]:
 def grade(sub: Submission, options: GradeOptions) -> SubmissionResult:
     """Grade SUB with OPTIONS and return its result (never raises for anything the submission does)."""
     start = time.monotonic()
-    scratch = options.scratch / sub.student
+    scratch = options.scratch / sub.folder
     try:
         return _graded(sub, options, scratch, start)
+    except Exception as exc:  # the grader's own failure (a full disk, a bug): not the student's
+        return _not_graded(sub, options, f"{type(exc).__name__}: {exc}", start)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)  # a submission's files stay on disk only while it is graded
 
@@ -91,39 +101,60 @@ def _graded(sub: Submission, options: GradeOptions, scratch: Path, start: float)
         root = stage(sub, scratch)
     except SubmissionError as exc:
         return _ungradable(sub, options, str(exc), time.monotonic() - start)
+    budget = options.rubric.budget_seconds
     outcomes: list[framework.Outcome] = []
     runner_data = data.runner_part(options.data) if options.data else None  # never the evaluation set
     session = RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=runner_data,
-                            call_timeout=options.call_timeout)
+                            call_timeout=options.call_timeout, deadline=start + budget, budget_seconds=budget)
     context = {
         "partial": options.rubric.partial,
         "data_host": options.data,
-        "data_runner": "/data" if options.sandboxed else str(runner_data),
-        "submission_runner": "/submission" if options.sandboxed else str(root.resolve()),
+        "data_runner": session.data_path,
+        "submission_runner": session.submission_path,
         "notes": sub.notes,
     }
     with session:
         for name in options.tests:
+            if time.monotonic() - start >= budget:
+                outcomes.append(framework.Outcome(name, 0.0, [f"FAIL not run: the submission used up its time "
+                                                              f"budget of {budget:g} s"]))
+                continue
             outcomes.append(framework.run_test(name, session, context))
+            if session.infrastructure_error is not None:
+                return _not_graded(sub, options, session.infrastructure_error.message, start)
     results = [_scored(o, options.rubric.points.get(o.name, 0.0)) for o in outcomes]
     raw = round(sum(r.score for r in results), DECIMALS)  # the sum of the scores as shown
-    days, penalty = options.rubric.late.penalty(raw, _submitted(sub))
+    notes = [clean_text(n) for n in sub.notes]
+    submitted, unknown = _submitted(sub, options.rubric.late.deadline is not None)
+    days, penalty = options.rubric.late.penalty(raw, submitted)
     penalty = round(penalty, DECIMALS)
-    notes = list(sub.notes)
+    if unknown:
+        notes.append(f"LATE POLICY NOT APPLIED: {unknown}; the instructor must check when this was submitted")
     if days:
         notes.append(f"submitted {days} day(s) late: {shown(penalty)} points deducted")
     return SubmissionResult(sub.student, round(raw - penalty, DECIMALS), _max(options), results, notes,
-                            round(time.monotonic() - start, 3), sub.timestamp, late_days=days, late_penalty=penalty)
+                            round(time.monotonic() - start, 3), sub.timestamp, late_days=days, late_penalty=penalty,
+                            late_unknown=bool(unknown))
 
 
-def _submitted(sub: Submission) -> datetime | None:
+def _submitted(sub: Submission, deadline: bool) -> tuple[datetime | None, str]:
+    """The submission time, and why it is unknown ('' when known, or when no DEADLINE makes it matter)."""
     if not sub.timestamp:
-        return None
+        return None, "the submission time is unknown (no nbgrader timestamp.txt, not an uploaded zip)" if deadline \
+            else ""
     try:
-        return parse_time(sub.timestamp)
+        return parse_time(sub.timestamp), ""
     except ValueError:
-        sub.notes.append(f"could not read the submission time {sub.timestamp!r}; no late penalty applied")
-        return None
+        return None, f"the submission time {clean_text(sub.timestamp)!r} cannot be read" if deadline else ""
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """TEXT as every output file can hold it: what UTF-8 cannot encode (lone surrogates) as \\u escapes, control
+    characters other than tab and newline as U+FFFD."""
+    return _UNPRINTABLE.sub("\ufffd", text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def _max(options: GradeOptions) -> float:
@@ -133,11 +164,21 @@ def _max(options: GradeOptions) -> float:
 def _scored(outcome: framework.Outcome, points: float) -> TestResult:
     score = round(points * outcome.fraction, DECIMALS)
     status = "passed" if outcome.fraction >= 1.0 else "failed"
-    return TestResult(outcome.name, score, points, status, "\n".join(outcome.lines), round(outcome.seconds, 3))
+    return TestResult(outcome.name, score, points, status, clean_text("\n".join(outcome.lines)),
+                      round(outcome.seconds, 3))
 
 
 def _ungradable(sub: Submission, options: GradeOptions, why: str, seconds: float) -> SubmissionResult:
+    """A submission that cannot be graded at all through its own fault (not a zip, no files): 0 with the reason."""
+    why = clean_text(why)
     tests = [TestResult(n, 0.0, options.rubric.points.get(n, 0.0), "failed", f"FAIL not graded: {why}", 0.0)
              for n in options.tests]
-    return SubmissionResult(sub.student, 0.0, _max(options), tests, [*sub.notes, why], round(seconds, 3),
-                            sub.timestamp, error=why)
+    return SubmissionResult(sub.student, 0.0, _max(options), tests, [*map(clean_text, sub.notes), why],
+                            round(seconds, 3), sub.timestamp, error=why)
+
+
+def _not_graded(sub: Submission, options: GradeOptions, why: str, start: float) -> SubmissionResult:
+    """The machine or the grader failed: no scores, the reason for the instructor (see the module's doc)."""
+    why = clean_text(why)
+    return SubmissionResult(sub.student, 0.0, _max(options), [], [why], round(time.monotonic() - start, 3),
+                            sub.timestamp, error=why, infrastructure_error=why)

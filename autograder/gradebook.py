@@ -7,7 +7,9 @@ it has submissions. `nbgrader export` and the formgrader then list both assignme
 `manual_points` reads back the TAs' manual grades (the inline questions) for grades.csv.
 
 Writes happen in one process (the caller's), each student in one transaction, so parallel grading never has two
-writers on the SQLite file. Any SQLAlchemy URL works (sqlite:///gradebook.db, postgresql://...).
+writers on the SQLite file; a student whose write fails is reported and the others are still written. Grades go
+to exactly the student id of the result (nbgrader's own id, never rewritten). Any SQLAlchemy URL works
+(sqlite:///gradebook.db, postgresql://...).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ def companion(assignment: str) -> str:
 
 
 def write_results(db_url: str, course_id: str, assignment: str, points: dict[str, float],
-                  results: Iterable[SubmissionResult]) -> int:
-    """Record RESULTS (tests scored with POINTS) in the gradebook; returns how many students were written."""
+                  results: Iterable[SubmissionResult]) -> tuple[int, list[str]]:
+    """Record RESULTS (tests scored with POINTS) in the gradebook; returns how many students were written and one
+    message per student that could not be."""
     name = companion(assignment)
     count = 0
     with warnings.catch_warnings(), Gradebook(db_url, course_id) as gb:
@@ -42,10 +45,15 @@ def write_results(db_url: str, course_id: str, assignment: str, points: dict[str
             if existing.get(test) != max_score:
                 gb.update_or_create_grade_cell(test, NOTEBOOK, name, max_score=max_score, cell_type="code")
         cells = {cell.name: cell.id for cell in notebook.grade_cells}
+        failed = []
         for result in results:
-            _write_one(gb, name, notebook.id, cells, result)
-            count += 1
-    return count
+            try:
+                _write_one(gb, name, notebook.id, cells, result)
+                count += 1
+            except Exception as exc:  # one student's id or grades must not keep the others out of the gradebook
+                failed.append(f"the gradebook grades of {result.student!r} could not be written: "
+                              f"{type(exc).__name__}: {exc}")
+    return count, failed
 
 
 def _write_one(gb: Gradebook, assignment: str, notebook_id: str, cells: dict[str, str],

@@ -1,11 +1,16 @@
 """`autograder gradescope -o autograder.zip`: the zip Gradescope's "zip file upload" autograder expects.
 
 It holds setup.sh and run_autograder at its root and the grader under source/ (the autograder package with its
-hidden tests, the reference cs231n/, requirements). On Gradescope, setup.sh installs Python, bubblewrap and the
-packages and fetches CIFAR-10; run_autograder grades /autograder/submission with the same hidden tests and sandbox
-and writes /autograder/results/results.json. Gradescope's container may forbid the user namespaces bubblewrap
-needs: run_autograder then grades with --unsandboxed, and says so in the results (each Gradescope run is already a
-throw-away container of its own).
+hidden tests, the reference cs231n/, requirements). On Gradescope, setup.sh installs Python, bubblewrap, libseccomp
+and the runner's packages and fetches CIFAR-10; run_autograder grades /autograder/submission with the same hidden
+tests and sandbox and writes /autograder/results/results.json.
+
+Gradescope's container may forbid the user namespaces bubblewrap needs. run_autograder then grades with
+--unsandboxed, which as root (Gradescope runs it as root) runs student code as an unprivileged user of its own,
+without network and under the seccomp filter, after doing what Gradescope advises: `chmod -R o=` of the grader's
+source (hidden tests, reference, rubric) and of the results folder, so that this user can neither read nor write
+them. The runner's Python (/autograder/venv) stays readable. Not root and no bubblewrap: it refuses (no results, so
+Gradescope reports an autograder failure instead of a score). The results say when the sandbox was not used.
 """
 
 from __future__ import annotations
@@ -16,17 +21,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ["autograder", "cs231n", "requirements.txt"]
 SKIP_PARTS = {"__pycache__", "cifar-10-batches-py", ".pytest_cache"}
+RUNTIME = ("numpy", "matplotlib", "pyseccomp")  # what the grader and the runner import, pinned by requirements.txt
+
+
+def runtime_requirements() -> list[str]:
+    """RUNTIME's lines of requirements.txt ('numpy==2.4.6', ...)."""
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    pins = {line.split("==")[0].strip().lower(): line.strip() for line in lines if "==" in line}
+    return [pins[name] for name in RUNTIME]
+
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when the autograder is built.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq python3 python3-venv bubblewrap >/dev/null
+apt-get install -y -qq python3 python3-venv bubblewrap libseccomp2 util-linux >/dev/null
 cd /autograder/source
 python3 -m venv /autograder/venv
+chmod -R a+rX /autograder/venv
 /autograder/venv/bin/pip install -q --upgrade pip
-/autograder/venv/bin/pip install -q numpy matplotlib
+/autograder/venv/bin/pip install -q {requirements}
 /autograder/venv/bin/python cs231n/datasets/get_cifar10.py --dest /autograder/source/cifar-10-batches-py
 """
 
@@ -36,15 +51,22 @@ set -uo pipefail
 root="${AUTOGRADER_ROOT:-/autograder}"
 python="${AUTOGRADER_PYTHON:-$root/venv/bin/python}"
 cd "$root/source"
+mkdir -p "$root/results"
 mode=()
 if ! bwrap --unshare-all --ro-bind / / true 2>/dev/null; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "refusing to grade: bubblewrap cannot create namespaces here, and without root student code cannot run" \\
+         "as another user" >&2
+    exit 1
+  fi
+  echo "bubblewrap cannot create namespaces in this container: student code runs as an unprivileged user" >&2
+  chmod -R o= "$root/source" "$root/results"  # nothing of the grader's or the results for that user
   mode=(--unsandboxed)
-  echo "bubblewrap cannot create namespaces in this container: grading without the sandbox" >&2
 fi
 out="$(mktemp -d)"
+chmod 711 "$out"  # the runner's user may reach the prepared data in it, not list or read the results
 PYTHONPATH="$root/source" "$python" -m autograder grade "$root/submission" -o "$out" --workers 1 --quiet \\
-  --data "${CS231N_CIFAR10_DIR:-$root/source/cifar-10-batches-py}" "${mode[@]}"
-mkdir -p "$root/results"
+  --data "${CS231N_CIFAR10_DIR:-$root/source/cifar-10-batches-py}" "${mode[@]}" || exit 1
 PYTHONPATH="$root/source" "$python" -m autograder.gradescope results "$out" "$root/results/results.json" \\
   "${#mode[@]}"
 """
@@ -53,8 +75,9 @@ PYTHONPATH="$root/source" "$python" -m autograder.gradescope results "$out" "$ro
 def build(dest: Path) -> Path:
     """Write the Gradescope autograder zip to DEST."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    setup = SETUP_SH.replace("{requirements}", " ".join(runtime_requirements()))
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+        for name, text in (("setup.sh", setup), ("run_autograder", RUN_AUTOGRADER)):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o100755 << 16
             zf.writestr(info, text)
@@ -82,7 +105,8 @@ def results_for_gradescope(out: Path, target: Path, unsandboxed: bool) -> None:
         data = gradescope_json(found[0])
         data.pop("autograder", None)
         if unsandboxed:
-            data["output"] = (data["output"] + "\n" if data["output"] else "") + "graded without the sandbox"
+            data["output"] = (data["output"] + "\n" if data["output"] else "") + (
+                "graded without bubblewrap (this container forbids it): your code ran as an unprivileged user")
     write_atomic(target, json.dumps(data, indent=2))
 
 

@@ -1,7 +1,9 @@
 """Writing results: one Gradescope results.json and one feedback page per student, grades.csv for the class.
 
-Every file is written atomically (a temporary file renamed into place), so an interrupted run never leaves a
-half-written result, and a result on disk is always a finished one.
+Every file is written atomically (a temporary file renamed into place, readable by its owner only), so an
+interrupted run never leaves a half-written result, and a result on disk is always a finished one. A student's files
+are in OUT/<folder_name(student)>/, which never has the name of a class-level file (see submission.folder_name).
+Text that UTF-8 cannot encode (a lone surrogate in a message) is written escaped, never fatal.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.grade import SubmissionResult, shown
+from autograder.submission import folder_name
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.html"
@@ -26,7 +29,7 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -62,11 +65,15 @@ def gradescope_json(result: SubmissionResult) -> dict:
 
 
 def write_student(out: Path, result: SubmissionResult) -> Path:
-    """Write OUT/<student>/feedback.html and then results.json (the latter marks the student as graded)."""
-    folder = out / result.student
+    """Write OUT/<folder>/feedback.html and then results.json (the latter marks the student as graded)."""
+    folder = student_folder(out, result.student)
     write_atomic(folder / FEEDBACK, feedback_html(result))
     write_atomic(folder / RESULTS, json.dumps(gradescope_json(result), indent=2))
     return folder
+
+
+def student_folder(out: Path, student: str) -> Path:
+    return out / folder_name(student)
 
 
 def read_student(folder: Path) -> SubmissionResult | None:
@@ -99,7 +106,8 @@ def grades_csv(results: list[SubmissionResult], extra: dict[str, dict[str, float
         by_name = {t.name: shown(t.score) for t in r.tests}
         row = [r.student, shown(r.score), r.max_score, *(by_name.get(n, "") for n in tests)]
         row += [extra.get(r.student, {}).get(c, "") for c in extra_cols]
-        writer.writerow([*row, r.late_days, shown(r.late_penalty), r.execution_time, " | ".join(r.notes)])
+        late = "unknown" if r.late_unknown else r.late_days
+        writer.writerow([*row, late, shown(r.late_penalty), r.execution_time, " | ".join(r.notes)])
     return buf.getvalue()
 
 

@@ -54,11 +54,15 @@ def parse_time(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+DEFAULT_BUDGET_SECONDS = 600.0
+
+
 @dataclass(frozen=True)
 class Rubric:
     points: dict[str, float]
     partial: dict[str, float] = field(default_factory=dict)
     late: LatePolicy = field(default_factory=LatePolicy)
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS  # wall-clock time one submission may take in all
 
     @property
     def max_score(self) -> float:
@@ -101,7 +105,10 @@ def load(path: Path | None = None, known: set[str] | None = None) -> Rubric:
         )
     except (TypeError, ValueError) as exc:
         raise RubricError(f"rubric {path}: [late] {exc}") from None
-    return Rubric({k: float(v) for k, v in points.items()}, partial, policy)
+    budget = data.get("limits", {}).get("submission_seconds", DEFAULT_BUDGET_SECONDS)
+    if not isinstance(budget, int | float) or isinstance(budget, bool) or not budget > 0:
+        raise RubricError(f"rubric {path}: [limits] submission_seconds must be a number of seconds > 0")
+    return Rubric({k: float(v) for k, v in points.items()}, partial, policy, float(budget))
 
 
 def _partial(path: Path, table: dict) -> dict[str, float]:

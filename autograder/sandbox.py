@@ -3,10 +3,14 @@
 Inside the bubblewrap sandbox the runner sees only:
   /usr, /lib*, /etc/ld.so.* (system libraries, read-only), the Python installation and the virtual environment with
   numpy (read-only), /submission (a scratch copy of the student's files, read-only), /grader (runner.py and wire.py,
-  read-only), /data (only when a test needs CIFAR-10, read-only) and a private /tmp (tmpfs, size-limited).
+  read-only), /data (only when a test needs CIFAR-10, read-only), a read-only /proc of its own PID namespace and a
+  read-only /dev. The only writable places are /tmp and /dev/shm, two size-capped tmpfs (their pages count against
+  the runner's memory cgroup where there is one); `/` itself is read-only. /sys is not there.
 It has no network (new network namespace), its own PID namespace (nothing it starts survives it), no view of the
-project, the reference solution, the hidden tests, other submissions or the output folder. Limits: address space,
-CPU time, file size, open files and, where the pids cgroup is writable, the number of processes.
+project, the reference solution, the hidden tests, other submissions or the output folder. A grader started as root
+runs the runner as an unprivileged user of its own (identity.py), never as root; a seccomp filter (syscalls.py)
+refuses the system calls numpy code never needs. Limits: address space, CPU time, file size, open files and
+processes per process, and pids, CPU and memory cgroups (cgroups.py) for the runner and all it starts.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ import resource
 import shutil
 import sys
 import sysconfig
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.identity import RunnerUser
+
 RUNNER_DIR = Path(__file__).resolve().parent / "runner"
-PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
+RUNNER_FILES = ("runner.py", "wire.py")
+PYTHON_ENV = "AUTOGRADER_RUNNER_PYTHON"  # the runner's interpreter without bubblewrap (default: the grader's)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -35,15 +40,32 @@ class Limits:
 
     memory_bytes: int = 6 << 30
     cpu_seconds: int = 1800
+    cpu_cores: float = 1.0  # CPU time per wall-clock second of the runner and all its children (cgroup)
     file_bytes: int = 64 << 20
-    tmp_bytes: int = 256 << 20
+    tmp_bytes: int = 256 << 20  # /tmp: with /dev/shm, the only places the runner can write
+    shm_bytes: int = 16 << 20  # /dev/shm
     open_files: int = 256
     processes: int = 64
     blas_threads: int = 1
 
+    @property
+    def writable_bytes(self) -> int:
+        """What the runner can keep in files, in all."""
+        return self.tmp_bytes + self.shm_bytes
+
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
+
+
+def setpriv_path() -> str | None:
+    return shutil.which("setpriv")
+
+
+def runner_python() -> str:
+    """The interpreter of a runner without bubblewrap: $AUTOGRADER_RUNNER_PYTHON, else the grader's own. As root it
+    runs as an unprivileged user, who must be able to read it and its packages (a Python under /root cannot)."""
+    return os.environ.get(PYTHON_ENV) or sys.executable
 
 
 def _python_roots() -> list[Path]:
@@ -72,20 +94,39 @@ def _system_binds() -> list[str]:
     return args
 
 
-def bwrap_command(submission: Path, data: Path | None, limits: Limits) -> list[str]:
-    """The bubblewrap command line that starts the runner on SUBMISSION (a folder holding cs231n/)."""
-    args = [bwrap_path() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+def bwrap_command(submission: Path, data: Path | None, limits: Limits, user: RunnerUser | None = None,
+                  seccomp_fd: int | None = None) -> list[str]:
+    """The bubblewrap command line that starts the runner on SUBMISSION (a folder holding cs231n/). With USER (the
+    grader is root) bubblewrap sets the sandbox up as root and setpriv switches to USER before Python starts; without,
+    bubblewrap runs as the caller in a user namespace. SECCOMP_FD is an open file holding the BPF filter."""
+    args = [bwrap_path() or "bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if user is None:
+        args += ["--unshare-user", "--disable-userns"]
+    else:  # kept only by setpriv, which drops them with root
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+    # /tmp first: what is bound below it later (a clone under /tmp with its .venv) lies on top of the tmpfs.
+    args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
     args += _system_binds()
-    for root in _python_roots():
+    roots = _python_roots()
+    for folder in sorted({a for root in roots for a in root.parents if a != Path("/") and a != Path("/tmp")}):
+        args += ["--perms", "0755", "--dir", str(folder)]  # else bubblewrap makes them 0700: unusable to the runner
+    for root in roots:
         args += ["--ro-bind", str(root), str(root)]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.shm_bytes), "--tmpfs",
+             "/dev/shm"]
     args += ["--ro-bind", str(submission), "/submission", "--ro-bind", str(RUNNER_DIR), "/grader"]
     if data is not None:
         args += ["--ro-bind", str(data), "/data"]
+    args += ["--remount-ro", "/proc", "--remount-ro", "/dev", "--remount-ro", "/"]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", "/tmp", "--clearenv"]
     for key, value in runner_env(limits).items():
         args += ["--setenv", key, value]
+    if user is not None:
+        args += [setpriv_path() or "setpriv", f"--reuid={user.uid}", f"--regid={user.gid}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     args += [sys.executable, "-I", "/grader/runner.py", "/submission"]
     return args
 
@@ -108,86 +149,28 @@ def runner_env(limits: Limits) -> dict[str, str]:
     return env
 
 
-def unsandboxed_command(submission: Path) -> list[str]:
+def unsandboxed_command(submission: Path, runner_dir: Path = RUNNER_DIR, python: str | None = None) -> list[str]:
     """The runner without a sandbox: isolated interpreter (-I), so neither the project nor PYTHONPATH is on sys.path."""
-    return [sys.executable, "-I", str(RUNNER_DIR / "runner.py"), str(submission)]
+    return [python or runner_python(), "-I", str(runner_dir / "runner.py"), str(submission)]
 
 
-def _sweep_abandoned(min_age: float = 600.0) -> None:
-    """Delete groups left behind by a grading process that was killed (-9) before it could clean up: only empty
-    ones (the kernel refuses to delete a group with processes) older than MIN_AGE seconds (so not a group another
-    worker has just created and is about to enter)."""
-    now = time.time()
-    for group in PIDS_CGROUP.glob("autograder-*"):
-        try:
-            if now - group.stat().st_mtime > min_age and not (group / "cgroup.procs").read_text().strip():
-                group.rmdir()
-        except OSError:
-            pass
-
-
-class PidsCgroup:
-    """A pids cgroup (v1) that caps how many processes a runner and its children may have, where it is writable."""
-
-    def __init__(self, max_pids: int) -> None:
-        self.path: Path | None = None
-        if os.geteuid() != 0 or not os.access(PIDS_CGROUP, os.W_OK):
-            return
-        _sweep_abandoned()
-        path = PIDS_CGROUP / f"autograder-{uuid.uuid4().hex[:12]}"
-        try:
-            path.mkdir()
-            (path / "pids.max").write_text(str(max_pids))
-            self.path = path
-        except OSError:
-            self.path = None
-
-    def enter(self) -> None:
-        """Move the calling process into the group (called in the child before exec)."""
-        if self.path is not None:
-            (self.path / "cgroup.procs").write_text(str(os.getpid()))
-
-    def kill_all(self) -> None:
-        if self.path is None:
-            return
-        try:
-            for pid in (self.path / "cgroup.procs").read_text().split():
-                try:
-                    os.kill(int(pid), 9)
-                except ProcessLookupError:
-                    pass
-        except OSError:
-            pass
-
-    def remove(self, wait: float = 5.0) -> None:
-        """Kill what is left in the group and delete it (retrying while killed processes are still exiting)."""
-        if self.path is None:
-            return
-        deadline = time.monotonic() + wait
-        while True:
-            self.kill_all()
-            try:
-                self.path.rmdir()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.02)
-        self.path = None
-
-
-def apply_limits(limits: Limits) -> None:
-    """Set the resource limits of the calling process (called in the child before exec). A limit the system
-    does not support (macOS has no RLIMIT_AS, for a student's `autograder check`) is left as it is."""
+def apply_limits(limits: Limits, own_user: bool = False) -> None:
+    """Set the resource limits of the calling process (called in the child before exec). OWN_USER: the runner will
+    run as a user of its own, whose processes RLIMIT_NPROC then counts exactly. A limit the system does not support
+    (macOS has no RLIMIT_AS, for a student's `autograder check`) is left as it is."""
     for kind, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
                         (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
-                        (resource.RLIMIT_CORE, 0)):
+                        (resource.RLIMIT_CORE, 0), (getattr(resource, "RLIMIT_MSGQUEUE", None), 0)):
+        if kind is None:
+            continue
         try:
             resource.setrlimit(kind, (value, value))
         except (ValueError, OSError):
             if sys.platform.startswith("linux"):
                 raise
-    if os.geteuid() != 0:
+    if own_user:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    elif os.geteuid() != 0:
         # RLIMIT_NPROC counts every task of the user, not only the runner's: allow LIMITS.processes more than now
         # (a plain limit of 64 would keep a user with 64 processes from starting the sandbox at all).
         nproc = _tasks_of(os.getuid()) + limits.processes

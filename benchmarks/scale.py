@@ -49,7 +49,7 @@ def steps(submitted: Path, out: Path, db_url: str) -> dict[str, float]:
 
     return {
         "discovery": _timed(lambda: discover(submitted), REPEATS),
-        "skip_check": _timed(lambda: [results.read_student(out / s.student) for s in subs], REPEATS),
+        "skip_check": _timed(lambda: [results.read_student(out / s.folder) for s in subs], REPEATS),
         "read_results": _timed(lambda: results.read_all(out), REPEATS),
         "gradebook_creation": _timed(write([])),
         "gradebook_first_write": _timed(write(graded)),

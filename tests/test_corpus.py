@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import cgroups as runner_cgroups
 from autograder import cli, grade, rubric, sandbox
 from autograder.submission import Submission
 from tests.hostile_corpus import ROOT, Case, build, load_all, matches
@@ -100,12 +101,12 @@ def processes_with(*needles: str) -> list[str]:
 
 
 def cgroups() -> set[Path]:
-    return set(sandbox.PIDS_CGROUP.glob("autograder-*")) if sandbox.PIDS_CGROUP.is_dir() else set()
+    return runner_cgroups.groups_under_parents()
 
 
 def cgroups_available() -> bool:
-    group = sandbox.PidsCgroup(1)
-    available = group.path is not None
+    group = runner_cgroups.RunnerCgroup(1, 1.0, 1 << 30)
+    available = bool(group.groups)
     group.remove()
     return available
 

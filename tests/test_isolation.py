@@ -4,14 +4,15 @@ hostile code) graded with autograder.grade, or with the `autograder grade` comma
 Each hostile function "cheats" if it can: when it finds the reference (by path, by searching the filesystem, by
 importing it) it returns the reference's answer, so a breach would show as points gained; when it finds nothing it
 returns a report of what it tried, which the test reads by calling it in a runner set up exactly as grading does.
-Where the sandbox is what stops it, the same code is also run without the sandbox as a control, to show the test
-would catch a breach. The replaced function is relu_backward unless said otherwise: no other test calls it, so
-the honest baseline of such a submission is full points everywhere except relu_backward."""
+Where the sandbox is what stops it, the same code is also run by the test itself, without any isolation, as a
+control, to show the test would catch a breach. The replaced function is relu_backward unless said otherwise: no
+other test calls it, so the honest baseline of such a submission is full points everywhere except relu_backward."""
 
 from __future__ import annotations
 
 import ast
 import csv
+import importlib.util
 import json
 import shutil
 import socket
@@ -40,6 +41,11 @@ POINTS = {name: RUBRIC.points[name] for name in TESTS}
 WRONG_RELU_BACKWARD = {**POINTS, "layers.relu_backward": 0.0}  # what a plainly wrong relu_backward scores
 RNG = np.random.default_rng(231)
 X, DOUT = RNG.standard_normal((4, 5)), RNG.standard_normal((4, 5))
+
+
+@pytest.fixture(autouse=True)
+def _runner_python(runner_python_for_others: str) -> None:
+    """As root, the runner without bubblewrap runs as an unprivileged user, who needs a Python it can read."""
 
 
 # -- building and grading hostile submissions -------------------------------------------------------------------
@@ -77,6 +83,14 @@ def in_runner(folder: Path, scratch: Path, *args: Any, sandboxed: bool = True, g
     with RunnerSession(root, sandboxed=sandboxed, call_timeout=30) as session:
         value = session.call("layers.relu_backward", *args)
         return (value, session.get(f"layers.{get}")) if get else value
+
+
+def in_process(folder: Path, *args: Any) -> Any:
+    """FOLDER's relu_backward(*ARGS) called by the test itself: no runner, no sandbox, the judge's own rights."""
+    spec = importlib.util.spec_from_file_location("hostile_layers", folder / "cs231n" / "layers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.relu_backward(*args)
 
 
 # The shape of every cheating hostile function: BODY fills `found` (what it could see) and may set `cheat` (the
@@ -199,10 +213,8 @@ def test_reading_the_reference_tests_other_students_or_the_output_by_path_finds_
     assert in_runner(mallory, tmp_path / "probe", DOUT, X) == {"found": [f"{ROOT}: {venv}"] if venv else []}
     assert scores(graded(mallory, scratch)) == WRONG_RELU_BACKWARD
 
-    # Control: without the sandbox the same code reads all of it and cheats its way to full points.
-    control = in_runner(mallory, tmp_path / "probe", DOUT, X, sandboxed=False)
-    np.testing.assert_array_equal(control, np.where(X > 0, DOUT, 0))
-    assert scores(graded(mallory, scratch, sandboxed=False)) == POINTS
+    # Control: run by the judge's own user, without any isolation, the same code reads all of it and cheats.
+    np.testing.assert_array_equal(in_process(mallory, DOUT, X), np.where(X > 0, DOUT, 0))
 
 
 def test_searching_the_whole_filesystem_finds_nothing_of_the_project(tmp_path: Path, neighbours: dict) -> None:
@@ -215,9 +227,8 @@ def test_importing_the_grader_or_the_reference_from_inside_fails(tmp_path: Path)
     mallory = hostile(tmp_path / "mallory", IMPORTS, PROJECT=str(ROOT))
     assert in_runner(mallory, tmp_path / "probe", DOUT, X) == {"found": []}
     assert scores(graded(mallory, tmp_path / "scratch")) == WRONG_RELU_BACKWARD
-    # Control: without the sandbox the reference can be loaded from its path (--unsandboxed is for trusted code).
-    control = in_runner(mallory, tmp_path / "probe", DOUT, X, sandboxed=False)
-    np.testing.assert_array_equal(control, np.where(X > 0, DOUT, 0))
+    # Control: run by the judge's own user, without any isolation, the reference can be loaded from its path.
+    np.testing.assert_array_equal(in_process(mallory, DOUT, X), np.where(X > 0, DOUT, 0))
 
 
 # -- network ---------------------------------------------------------------------------------------------------
@@ -226,7 +237,11 @@ def relu_backward(dout, cache):
     import socket
     report = {}
     for label, family, kind, address in TARGETS:
-        s = socket.socket(family, kind)
+        try:
+            s = socket.socket(family, kind)
+        except OSError as exc:
+            report[label] = type(exc).__name__
+            continue
         s.settimeout(0.5)
         try:
             if kind == socket.SOCK_DGRAM:
@@ -288,8 +303,14 @@ def test_no_network_not_even_the_judges_localhost(tmp_path: Path, listeners: dic
     assert set(report) == {"tcp", "udp", "unix", "internet"}
     assert "connected" not in report.values(), report  # a datagram is "sent" to the sandbox's own loopback
     assert received(listeners) == set()
-    # Control: the same code without the sandbox reaches all three listeners.
-    control = in_runner(mallory, tmp_path / "probe", DOUT, X, sandboxed=False)
+    # Without the sandbox, as root, the runner's user may not even make a socket (seccomp).
+    unsandboxed = in_runner(mallory, tmp_path / "probe", DOUT, X, sandboxed=False)
+    assert set(unsandboxed.values()) == {"PermissionError"}, unsandboxed
+    assert received(listeners) == set()
+    # Control: the same code run by the test itself reaches all three listeners.
+    scope: dict = {}
+    exec(NETWORK.replace("TARGETS", repr([(a, int(b), int(c), d) for a, b, c, d in targets])), scope)
+    control = scope["relu_backward"](DOUT, X)
     assert (control["tcp"], control["udp"], control["unix"]) == ("connected", "sent", "connected")
     assert received(listeners) == {"tcp", "udp", "unix"}
 

@@ -38,6 +38,7 @@ MAGIC = b"AGW1"
 _LEN = struct.Struct("<Q")
 ALLOWED_KINDS = set("biufc")
 MAX_HEADER_BYTES = 64 << 20
+HEADER_SHARE = 16  # a frame's JSON header may take 1/16 of its size limit (parsed JSON takes many times its bytes)
 
 
 class WireError(Exception):
@@ -193,25 +194,40 @@ class FrameReader:
             need -= len(chunk)
         return b"".join(chunks)
 
-    def read(self, timeout: float | None = None) -> Any:
-        """Read and decode one frame; raise ReadTimeout after TIMEOUT seconds, ChannelClosed at EOF."""
+    def _read_into(self, buffer: bytearray, deadline: float | None) -> None:
+        """Fill BUFFER from the descriptor (no intermediate copies: a frame costs its own size in memory, once)."""
+        view, done = memoryview(buffer), 0
+        while done < len(buffer):
+            if deadline is not None and not _ready(self.fd, deadline, write=False):
+                raise ReadTimeout("no answer before the time limit")
+            got = os.readv(self.fd, [view[done: done + (1 << 22)]])
+            if not got:
+                raise ChannelClosed("the other side closed the channel")
+            done += got
+
+    def read(self, timeout: float | None = None, max_bytes: int | None = None) -> Any:
+        """Read and decode one frame; raise ReadTimeout after TIMEOUT seconds, ChannelClosed at EOF, WireError for a
+        frame larger than MAX_BYTES (default: the reader's limit) before reading more than its header's length."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        limit = self.max_bytes if max_bytes is None else min(max_bytes, self.max_bytes)
         head = self._read_exact(len(MAGIC) + _LEN.size, deadline)
         if head[: len(MAGIC)] != MAGIC:
             raise WireError("bad frame magic")
         (hlen,) = _LEN.unpack(head[len(MAGIC) :])
-        if hlen > MAX_HEADER_BYTES:
-            raise WireError(f"frame header of {hlen} bytes exceeds the limit")
+        if hlen > min(MAX_HEADER_BYTES, limit // HEADER_SHARE):
+            raise WireError(f"frame header of {hlen} bytes is larger than the limit of "
+                            f"{min(MAX_HEADER_BYTES, limit // HEADER_SHARE)} bytes")
         raw = self._read_exact(hlen, deadline)
         with _malformed("frame header is not JSON"):
             header = json.loads(raw)
         if not isinstance(header, dict):
             raise WireError("frame header is not an object")
         blobs = []
-        for dtype, shape, nbytes in _blob_layout(header.get("blobs", []), self.max_bytes):
-            data = self._read_exact(nbytes, deadline) if nbytes else b""
+        for dtype, shape, nbytes in _blob_layout(header.get("blobs", []), limit):
+            data = bytearray(nbytes)
+            self._read_into(data, deadline)
             with _malformed("bad array"):
-                blobs.append(np.frombuffer(data, dtype=dtype).reshape(shape).copy())
+                blobs.append(np.frombuffer(data, dtype=dtype).reshape(shape))
         with _malformed("malformed message"):
             return _untag(header.get("msg"), blobs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -11,12 +12,12 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from autograder import sandbox
-from autograder.submission import Submission, SubmissionError, discover
+from autograder.submission import Submission, SubmissionError, clashes, discover
 
 try:  # the course's grader; the students' copy in the release has only the public checks
-    from autograder import batch, grade, report, results, rubric
+    from autograder import batch, grade, preflight, report, results, rubric
 except ImportError:
-    batch = grade = report = results = rubric = None
+    batch = grade = preflight = report = results = rubric = None
 
 DATA_ENV = "CS231N_CIFAR10_DIR"
 
@@ -87,12 +88,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if sandboxed and sandbox.bwrap_path() is None:
         sys.exit("autograder: " + str(sandbox.SandboxUnavailable(_NO_BWRAP)))
     try:
-        subs = discover(args.path)
+        subs, problems = clashes(discover(args.path))
     except SubmissionError as exc:
         sys.exit(f"autograder: {exc}")
     if args.student:
         wanted = set(args.student)
-        subs = [s for s in subs if s.student in wanted]
+        subs = [s for s in subs if s.student in wanted or s.folder in wanted]
         if not subs:
             sys.exit(f"autograder: no submission for {', '.join(sorted(wanted))} under {args.path}")
     source = _data_source(args)
@@ -101,25 +102,44 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except rubric.RubricError as exc:
         sys.exit(f"autograder: {exc}")
     out.mkdir(parents=True, exist_ok=True)  # only once nothing can refuse any more
-    todo = [s for s in subs if args.force or args.student or results.read_student(out / s.student) is None]
+    todo = [s for s in subs if args.force or args.student or results.read_student(out / s.folder) is None]
     data = None if source is None else _prepared(source, out / ".cache")
     tests = grade.selected_tests(args.tests, with_data=data is not None)
     if not sandboxed:
-        print("autograder: WARNING: grading WITHOUT a sandbox; student code runs with your rights.", file=sys.stderr)
+        print("autograder: WARNING: grading WITHOUT a sandbox; student code runs "
+              + ("as an unprivileged user, without network." if os.geteuid() == 0 else "with your rights."),
+              file=sys.stderr)
     limits = sandbox.Limits(blas_threads=args.blas_threads)
-    progress = batch.Progress.for_stream(len(todo))
+    _sweep_scratch()
     started = time.monotonic()
+    flagged: list[str] = []
 
     def save(result: grade.SubmissionResult) -> None:
-        results.write_student(out, result)
         progress.update(result)
+        if result.infrastructure_error:  # not the student's fault: no result, so the next run grades it
+            problems.append(f"{result.student} was not graded (graded again by the next run): "
+                            f"{result.infrastructure_error}")
+            return
+        try:
+            results.write_student(out, result)
+        except Exception as exc:  # one student's results must not stop the others
+            problems.append(f"the results of {result.student} could not be written: {type(exc).__name__}: {exc}")
+            return
+        if result.late_unknown:
+            flagged.append(result.student)
         if not args.quiet and not progress.enabled:
             print(f"{result.student}: {grade.shown(result.score)}/{result.max_score:g} ({result.execution_time:.1f} s)",
                   flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         options = grade.GradeOptions(the_rubric, tests, Path(scratch), sandboxed=sandboxed, limits=limits,
                                      data=data, call_timeout=args.timeout)
+        try:
+            preflight.check(options)
+        except preflight.PreflightFailed as exc:
+            sys.exit(f"autograder: nothing was graded: a runner started on a known-good module failed, so the "
+                     f"sandbox does not work on this machine: {exc}")
+        progress = batch.Progress.for_stream(len(todo))
         try:
             batch.run(todo, options, save, workers=args.workers, scheduler=args.scheduler)
         except KeyboardInterrupt:
@@ -137,8 +157,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.gradebook:
         from autograder import gradebook
 
-        written = gradebook.write_results(args.gradebook, args.course_id, args.assignment, the_rubric.points,
-                                          results.read_all(out))
+        written, failed = gradebook.write_results(args.gradebook, args.course_id, args.assignment,
+                                                  the_rubric.points, results.read_all(out))
+        problems.extend(failed)
         extra = gradebook.manual_points(args.gradebook, args.course_id, args.assignment)
         print(f"gradebook: {written} students written to {gradebook.companion(args.assignment)} in {args.gradebook}")
     path = results.write_grades(out, extra)
@@ -148,7 +169,26 @@ def cmd_grade(args: argparse.Namespace) -> int:
         "this run: throughput (submissions/min)": f"{60 * len(todo) / wall:.1f}" if wall > 0 and todo else "-"})
     print(f"graded {len(todo)} of {len(subs)} submissions ({len(subs) - len(todo)} already had results); "
           f"results in {out}/, grades in {path}, class report in {out / report.REPORT}")
-    return 0
+    if flagged:
+        print(f"autograder: the late policy could not be applied to {len(flagged)} submission(s) whose time is "
+              f"unknown (late_days = unknown in {path}): {', '.join(flagged)}", file=sys.stderr)
+    for problem in problems:
+        print(f"autograder: ERROR: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+SCRATCH_PREFIX = "autograder-scratch-"
+
+
+def _sweep_scratch() -> None:
+    """Delete the scratch folders of grading runs that were killed (-9) before they could: ours, of a dead process."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        pid = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        try:
+            if pid.isdigit() and folder.lstat().st_uid == os.geteuid() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
 
 
 _NO_BWRAP = ("bubblewrap (bwrap) is not installed, so student code cannot be isolated. Install it (apt-get install "

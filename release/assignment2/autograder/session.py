@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import sandbox
+from autograder import cgroups, identity, sandbox, syscalls
 from autograder.runner import wire
 from autograder.runner.wire import Handle
 
 HANDLE_BLOCK = 10**9
 OUTPUT_TAIL = 16 << 10
-MAX_ANSWER_BYTES = 1 << 30  # the largest legitimate answer (a model's scores, a CIFAR batch) is far below
+STARTUP_TIMEOUT = 60.0  # seconds for a runner to start (bubblewrap, Python, numpy; about 0.3 s on an idle machine)
+# The size of an answer is capped in proportion to its request: the tests' inputs are small, and what a function
+# returns for them (outputs, caches, gradients) is a few times their size. Models and training stay in the runner.
+MIN_ANSWER_BYTES = 16 << 20
+ANSWER_FACTOR = 64
+MAX_ANSWER_BYTES = 256 << 20
+PRIVATE_BASE = "/tmp"  # as root: where a runner's private copy of the submission goes (its user must reach it)
+PRIVATE_PREFIX = "autograder-runner-"
 STICKY = ("timeout", "crash")  # import failures that would only repeat: remembered instead of retried
 HUNG_TIMEOUT = 2.0  # seconds for later calls of a function or method that already hung once in this session
+REAP_SECONDS = 5.0  # how long killing the processes a call left behind may take before the runner is replaced
 
 
 class CallError(Exception):
@@ -42,6 +53,14 @@ class CallError(Exception):
             detail = f": {self.message}" if self.message else ""
             return f"tried to end the program ({self.type_name}{detail}); cs231n code must not call exit()"
         return self.message
+
+
+class InfrastructureError(CallError):
+    """The runner could not be started: a fault of the machine or the grader, never of the submission (no student
+    code has run yet when it happens). A submission that meets one is not graded, so that a rerun grades it."""
+
+    def __init__(self, message: str, output: str = ""):
+        super().__init__("infrastructure", message, output=output)
 
 
 @dataclass
@@ -73,7 +92,10 @@ class RunnerSession:
     costing each test the time limit again. Likewise a function or method (of a class: a model's `loss`) that did not
     finish within its time limit once gets at most `hung_timeout` seconds in every later call: the tests call a
     function many times, and code that loops forever would otherwise cost the full limit every time (correct
-    calls on the tests' inputs take milliseconds)."""
+    calls on the tests' inputs take milliseconds).
+
+    After every request, whatever processes the student's code started are killed: none outlives the request that
+    started it. A DEADLINE (time.monotonic()) ends every call that would run past it (a submission's time budget)."""
 
     def __init__(
         self,
@@ -84,6 +106,8 @@ class RunnerSession:
         data: Path | None = None,
         call_timeout: float = 20.0,
         hung_timeout: float = HUNG_TIMEOUT,
+        deadline: float | None = None,
+        budget_seconds: float = 0.0,
     ) -> None:
         if sandboxed and sandbox.bwrap_path() is None:
             raise sandbox.SandboxUnavailable(
@@ -91,45 +115,116 @@ class RunnerSession:
                 "(apt-get install bubblewrap) or pass --unsandboxed to run student code with your own rights "
                 "(it can then read and change any file you can, use the network and leave processes behind)."
             )
+        if os.geteuid() == 0:
+            if sandboxed and sandbox.setpriv_path() is None:
+                raise sandbox.SandboxUnavailable("setpriv (util-linux) is needed to run student code as an "
+                                                 "unprivileged user when the grader is root (apt-get install "
+                                                 "util-linux)")
+            if not syscalls.available():
+                raise sandbox.SandboxUnavailable("the seccomp filter needs libseccomp (apt-get install libseccomp2) "
+                                                 "and pyseccomp (pip install pyseccomp)")
         self.submission = Path(submission).resolve()
         self.sandboxed = sandboxed
         self.limits = limits or sandbox.Limits()
         self.data = data
         self.call_timeout = call_timeout
         self.hung_timeout = hung_timeout
+        self.deadline = deadline
+        self.budget_seconds = budget_seconds
         self.generation = 0
         self.restarts = 0
         self.proc: subprocess.Popen | None = None
-        self.cgroup: sandbox.PidsCgroup | None = None
+        self.runner_pid: int | None = None
+        self.cgroup: cgroups.RunnerCgroup | None = None
+        self.user: identity.RunnerUser | None = None
+        self.infrastructure_error: InfrastructureError | None = None
         self.output = _Output()
         self._reader: wire.FrameReader | None = None
         self._drainer: threading.Thread | None = None
+        # As root: the copy of the submission (and of the runner's files) the runner's user reads, made at its start.
+        self._private = Path(PRIVATE_BASE) / f"{PRIVATE_PREFIX}{uuid.uuid4().hex[:16]}" if os.geteuid() == 0 else None
+        self._baseline_tasks: int | None = None
         self.imported: set[str] = set()
         self.unimportable: dict[str, CallError] = {}
         self.hung: set[tuple[str, str]] = set()
 
-    # -- process -------------------------------------------------------------------------------------------
-    def _command(self) -> list[str]:
+    @property
+    def data_path(self) -> str | None:
+        """Where the runner sees the grading data."""
+        if self.data is None:
+            return None
+        return "/data" if self.sandboxed else str(Path(self.data).resolve())
+
+    @property
+    def submission_path(self) -> str:
+        """Where the runner sees the submission."""
         if self.sandboxed:
-            cmd = sandbox.bwrap_command(self.submission, self.data, self.limits)
+            return "/submission"
+        return str(self._private / "submission" if self._private is not None else self.submission)
+
+    # -- process -------------------------------------------------------------------------------------------
+    def _command(self, seccomp_fd: int | None) -> list[str]:
+        if self.sandboxed:
+            submission = self.submission if self._private is None else self._private / "submission"
+            cmd = sandbox.bwrap_command(submission, self.data, self.limits, self.user, seccomp_fd)
+        elif self._private is not None:
+            cmd = sandbox.unsandboxed_command(self._private / "submission", self._private / "grader")
         else:
             cmd = sandbox.unsandboxed_command(self.submission)
         return [*cmd, str(self.generation * HANDLE_BLOCK + 1)]
 
+    def _prepare_user(self) -> None:
+        """As root: take a user of the runner's own, and give it a private copy of the submission (and of the
+        runner's files) that its group alone may read; nothing else of the grader's is readable by it."""
+        if self.user is not None or os.geteuid() != 0:
+            return
+        try:
+            self.user = identity.RunnerUser.acquire()
+        except (identity.NoRunnerId, OSError) as exc:
+            raise self._infrastructure(f"no unprivileged user for the runner: {exc}") from None
+        for old in Path(PRIVATE_BASE).glob(f"{PRIVATE_PREFIX}*"):  # the copies of killed graders' runners
+            with contextlib.suppress(OSError):
+                gid = old.lstat().st_gid
+                if gid == self.user.gid or (gid != 0 and not identity.in_use(gid)):
+                    shutil.rmtree(old, ignore_errors=True)
+        self._private.mkdir(mode=0o700)
+        shutil.copytree(self.submission, self._private / "submission", symlinks=True)
+        (self._private / "grader").mkdir()
+        for name in sandbox.RUNNER_FILES:
+            shutil.copyfile(sandbox.RUNNER_DIR / name, self._private / "grader" / name)
+        _grant(self._private, self.user.gid)
+        if self.data is not None:
+            _share(Path(self.data))
+
+    def _infrastructure(self, message: str, output: str = "") -> InfrastructureError:
+        self.infrastructure_error = InfrastructureError(message, output)
+        return self.infrastructure_error
+
     def start(self) -> None:
         self.generation += 1
-        self.cgroup = sandbox.PidsCgroup(self.limits.processes)
-        cgroup, limits = self.cgroup, self.limits
+        self._prepare_user()
+        limits, user, sandboxed = self.limits, self.user, self.sandboxed
+        self.cgroup = cgroup = cgroups.RunnerCgroup(limits.processes, limits.cpu_cores,
+                                                    limits.memory_bytes + limits.writable_bytes)
+        seccomp_fd = None
+        install_filter = syscalls.loader(network=True) if not sandboxed and user is not None else None
+        if sandboxed and syscalls.available():
+            seccomp_fd = os.memfd_create("seccomp", 0)  # the grader's own call: the filter applies to the runner
+            os.write(seccomp_fd, syscalls.program())
+            os.lseek(seccomp_fd, 0, os.SEEK_SET)
 
         def in_child() -> None:
             cgroup.enter()
-            sandbox.apply_limits(limits)
+            sandbox.apply_limits(limits, own_user=user is not None)
+            if install_filter is not None:
+                user.become()
+                install_filter()
 
-        env = sandbox.runner_env(limits) if not self.sandboxed else {"PATH": "/usr/bin:/bin"}
-        cwd = self.submission if not self.sandboxed else None
+        env = sandbox.runner_env(limits) if not sandboxed else {"PATH": "/usr/bin:/bin"}
+        cwd = None if sandboxed else (self._private or self.submission)
         try:
             self.proc = subprocess.Popen(
-                self._command(),
+                self._command(seccomp_fd),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -137,22 +232,91 @@ class RunnerSession:
                 start_new_session=True,
                 env=env,
                 cwd=cwd,
+                pass_fds=() if seccomp_fd is None else (seccomp_fd,),
             )
-        except BaseException:
+        except (OSError, subprocess.SubprocessError) as exc:
             self.stop()  # removes the cgroup made for it
-            raise
+            who = f" as the unprivileged user {user.uid}" if user is not None else ""
+            hint = (" (without bubblewrap the runner's Python and its packages must be readable by other users; "
+                    f"set {sandbox.PYTHON_ENV} to one that is, or install bubblewrap)"
+                    if user is not None and not sandboxed else "")
+            raise self._infrastructure(f"the runner could not be started{who}: {exc}{hint}") from None
+        finally:
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
         os.set_blocking(self.proc.stdin.fileno(), False)  # so that a runner that stops reading cannot block us
         self._reader = wire.FrameReader(self.proc.stdout.fileno(), MAX_ANSWER_BYTES)
         self.output = _Output()
         self._drainer = threading.Thread(target=self.output.drain, args=(self.proc.stderr.fileno(),), daemon=True)
         self._drainer.start()
+        self._await_ready()
+
+    def _await_ready(self) -> None:
+        """Read the runner's first frame, sent before any student code can run; failing that, the runner could not
+        start, which is the machine's fault, not the submission's."""
+        try:
+            hello = self._reader.read(timeout=STARTUP_TIMEOUT)
+            if not (isinstance(hello, dict) and hello.get("ok") and isinstance(hello.get("value"), dict)):
+                raise wire.WireError("unexpected first frame")
+        except (wire.WireError, OSError) as exc:
+            code = self._exit_code(wait=1.0)
+            output = self._printed()
+            self.stop()
+            reason = _exit_reason(code, self.sandboxed) if code is not None else str(exc)
+            raise self._infrastructure(f"the runner did not start ({reason})" + (f": {output.strip()[-600:]}"
+                                                                                 if output.strip() else ""),
+                                       output) from None
+        self.runner_pid = self._find_runner()
+        self._baseline_tasks = self.cgroup.tasks() if self.cgroup else None
+
+    def _find_runner(self) -> int | None:
+        """The host PID of the runner's Python process (it alone exists under the runner's user right now)."""
+        if self.user is not None:
+            mine = [p for p in identity.processes(self.user.uid) if identity.alive(p)]
+            return mine[0] if len(mine) == 1 else None
+        if not self.sandboxed:
+            return self.proc.pid
+        init = _children(self.proc.pid)  # bubblewrap's init in the runner's PID namespace, then the runner
+        runner = _children(init[0]) if len(init) == 1 else []
+        return runner[0] if len(runner) == 1 else None
+
+    def _strays(self) -> list[int]:
+        """The live processes of the runner other than the runner itself."""
+        if self.cgroup is not None and self._baseline_tasks is not None \
+                and self.cgroup.tasks() == self._baseline_tasks:
+            return []  # no task more than when it started: nothing to look for (a cheap check per call)
+        if self.user is not None:
+            found = identity.processes(self.user.uid)
+        elif self.sandboxed:
+            init = _children(self.proc.pid)
+            found = [p for i in init for p in _descendants(i)]
+        else:
+            found = _descendants(self.proc.pid)
+        return [p for p in found if p != self.runner_pid and identity.alive(p)]
+
+    def _reap(self) -> None:
+        """Kill every process the last request's code started (setsid'd daemons included). Should they keep
+        appearing for REAP_SECONDS, the whole runner is replaced."""
+        if self.proc is None or self.runner_pid is None:
+            return
+        deadline = time.monotonic() + REAP_SECONDS
+        while strays := self._strays():
+            identity.kill_except(strays, keep=self.runner_pid)
+            if time.monotonic() > deadline:
+                self.stop()
+                self.restarts += 1
+                return
+            time.sleep(0.001)
 
     def stop(self) -> None:
         """End the runner and everything it started."""
         proc, self.proc = self.proc, None
+        self.runner_pid = None
         self.imported = set()  # a fresh runner imports again
         if proc is not None:
             self._end(proc)
+        if self.user is not None:
+            identity.kill_all(self.user.uid)
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
@@ -178,6 +342,11 @@ class RunnerSession:
 
     def close(self) -> None:
         self.stop()
+        if self.user is not None:
+            self.user.release()
+            self.user = None
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
 
     def __enter__(self) -> RunnerSession:
         return self
@@ -202,8 +371,9 @@ class RunnerSession:
         self.restarts += 1
         return error
 
-    def request(self, req: dict, timeout: float | None = None) -> Any:
-        """Send one request and return its value, or raise CallError."""
+    def request(self, req: dict, timeout: float | None = None, max_bytes: int | None = None) -> Any:
+        """Send one request and return its value, or raise CallError. MAX_BYTES: the largest answer accepted
+        (default: in proportion to the request, see answer_limit)."""
         module = _module_of(req)
         if module in self.unimportable:
             known = self.unimportable[module]
@@ -211,7 +381,7 @@ class RunnerSession:
         if module is not None and req["op"] != "import" and module not in self.imported:
             self.request({"op": "import", "module": module}, timeout)
         try:
-            value = self._exchange(req, timeout)
+            value = self._exchange(req, timeout, max_bytes)
         except CallError as exc:
             if req["op"] == "import" and exc.kind in STICKY:
                 exc.message += f" while importing cs231n/{module.replace('.', '/')}.py"
@@ -221,23 +391,32 @@ class RunnerSession:
             self.imported.add(module)
         return value
 
-    def _exchange(self, req: dict, timeout: float | None) -> Any:
+    def _exchange(self, req: dict, timeout: float | None, max_bytes: int | None = None) -> Any:
+        timeout = self.call_timeout if timeout is None else timeout
+        budget_left = None if self.deadline is None else self.deadline - time.monotonic()
+        if budget_left is not None and budget_left <= 0:
+            raise CallError("budget", self._budget_spent())
         if self.proc is None:
             self.start()
         for handle in _handles(req):
             if handle.id <= self.generation * HANDLE_BLOCK:
                 raise CallError("stale", "an object from before the runner was restarted was used")
-        timeout = self.call_timeout if timeout is None else timeout
         callable_key = _callable_of(req)
         shortened = callable_key in self.hung and self.hung_timeout < timeout
         if shortened:
             timeout = self.hung_timeout
+        by_budget = budget_left is not None and budget_left < timeout
+        if by_budget:
+            timeout = budget_left
         frame = wire.encode(req)
         deadline = time.monotonic() + timeout
         try:
             wire.write_frame(self.proc.stdin.fileno(), frame, timeout)
-            answer = self._reader.read(timeout=max(deadline - time.monotonic(), 0.0))
+            answer = self._reader.read(timeout=max(deadline - time.monotonic(), 0.0),
+                                       max_bytes=max_bytes or answer_limit(len(frame)))
         except (wire.ReadTimeout, wire.WriteTimeout):
+            if by_budget:
+                raise self._fail("budget", self._budget_spent()) from None
             if callable_key is not None:
                 self.hung.add(callable_key)
             why = (f"did not finish within {timeout:g} s (it had already failed to finish within the time limit "
@@ -248,6 +427,7 @@ class RunnerSession:
             raise self._fail("crash", _exit_reason(self._exit_code(), self.sandboxed)) from None
         except wire.WireError as exc:
             raise self._fail("protocol", f"the runner sent an unreadable answer ({exc})") from None
+        self._reap()
         if not isinstance(answer, dict) or "ok" not in answer:
             raise self._fail("protocol", "the runner sent an unreadable answer")
         if answer["ok"]:
@@ -260,6 +440,10 @@ class RunnerSession:
             traceback=str(err.get("traceback", "")),
             output=self._printed(),
         )
+
+    def _budget_spent(self) -> str:
+        return (f"not finished when the submission's time budget of {self.budget_seconds:g} s ran out (correct code "
+                "needs seconds for all the tests)")
 
     def call(
         self,
@@ -304,6 +488,55 @@ class RunnerSession:
     def load_arrays(self, folder: str, timeout: float | None = None) -> Handle:
         """A handle to {name: array} for the .npy files of FOLDER (a runner path), memory-mapped read-only."""
         return self.request({"op": "load_arrays", "folder": folder}, timeout)
+
+
+def answer_limit(request_bytes: int) -> int:
+    """The largest answer accepted to a request of REQUEST_BYTES."""
+    return min(MAX_ANSWER_BYTES, max(MIN_ANSWER_BYTES, ANSWER_FACTOR * request_bytes))
+
+
+def _grant(folder: Path, gid: int) -> None:
+    """Make FOLDER readable (not writable) by group GID only: owner root, group GID, mode 0750 / 0640."""
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_symlink():
+            continue
+        os.chown(path, 0, gid)
+        os.chmod(path, 0o750 if path.is_dir() else 0o640)
+
+
+def _share(folder: Path) -> None:
+    """Make the grading data FOLDER readable (not writable) by every runner's user."""
+    for path in [folder, *folder.rglob("*")]:
+        mode = path.lstat().st_mode
+        wanted = (mode | 0o555 if path.is_dir() else mode | 0o444) & ~0o022
+        if not path.is_symlink() and (mode & 0o7777) != wanted:
+            path.chmod(wanted)
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of PID (of each of its threads)."""
+    found: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in threads:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                found += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    """PID and every process below it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += _children(current)
+    return found
 
 
 def _callable_of(req: dict) -> tuple[str, str] | None:

@@ -9,13 +9,24 @@ Only what is graded leaves the submission: cs231n/**/*.py and best_model.npz, re
 within size limits. Zips are read member by member with the same rules (no paths outside, no bombs; names with
 Windows backslashes are read as paths). What is left out of the package (links, oversized or unreadable files) is
 named in the submission's notes. Other archives (.tar.gz, .rar...) count as submissions that cannot be graded, so
-that they are reported rather than skipped, and two submissions with the same name (bob/ and bob.zip) are both
-graded, the second under another id.
+that they are reported rather than skipped.
+
+A student's id is exactly the name nbgrader (or the upload) gives: it is never rewritten, so that grades go to that
+id in nbgrader's gradebook. Its output folder is `folder_name(id)`, a one-to-one encoding that keeps letters, digits,
+`_`, `@` and `-` and writes every other byte (a dot included) as %XX: no two ids share a folder, and a student's
+folder never has the name of a class-level output (those all contain a dot: grades.csv, report.html, .cache).
+Two submissions with the same id (bob/ and bob.zip) are an error naming both (`clashes`), never a silent renaming.
+
+The submission time comes only from what the course controls: nbgrader's own timestamp.txt (in nbgrader's
+submitted/<student>/<assignment>/, written by its collect commands) or an uploaded zip's modification time. A
+timestamp.txt in a student's own folder anywhere else is the student's file and is ignored; without either, the time
+is unknown (and grading flags it when the rubric has a deadline).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import shutil
 import stat
@@ -39,20 +50,44 @@ class SubmissionError(Exception):
     """A submission that cannot be graded at all (not a zip, no cs231n folder...)."""
 
 
+MAX_FOLDER_NAME = 200  # bytes; file systems allow 255
+
+
 @dataclass
 class Submission:
-    """One student's submission: where it is and what was noticed while finding it."""
+    """One student's submission: where it is and what was noticed while finding it. TIMESTAMP is the submission
+    time as the course recorded it (None: unknown)."""
 
     student: str
     source: Path
     notes: list[str] = field(default_factory=list)
     timestamp: str | None = None
 
+    @property
+    def folder(self) -> str:
+        return folder_name(self.student)
 
-def student_id(name: str) -> str:
-    """A file-name-safe student id."""
-    clean = re.sub(r"[^A-Za-z0-9._@-]+", "_", name).strip("._") or "student"
-    return clean[:100]
+
+_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@-")
+
+
+def folder_name(student: str) -> str:
+    """The output folder of STUDENT: one-to-one, file-name-safe, never containing a dot (see the module's doc)."""
+    raw = student.encode("utf-8", "surrogateescape")
+    name = "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in raw) or "%"
+    if len(name) > MAX_FOLDER_NAME:  # keep it one-to-one: the cut part is represented by its hash
+        name = name[: MAX_FOLDER_NAME - 17] + "~" + hashlib.sha256(raw).hexdigest()[:16]
+    return name
+
+
+def clashes(subs: list[Submission]) -> tuple[list[Submission], list[str]]:
+    """SUBS without those that share an id (hence an output folder) with another, and one error per such group."""
+    by_folder: dict[str, list[Submission]] = {}
+    for sub in subs:
+        by_folder.setdefault(sub.folder, []).append(sub)
+    errors = [f"{' and '.join(str(s.source) for s in group)} are all submissions of {group[0].student!r}: none of "
+              "them was graded (keep one, or rename the others)" for group in by_folder.values() if len(group) > 1]
+    return [s for s in subs if len(by_folder[s.folder]) == 1], errors
 
 
 def _package_root(folder: Path, depth: int = MAX_DEPTH) -> Path | None:
@@ -80,20 +115,20 @@ def discover(path: Path) -> list[Submission]:
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
     if path.is_file():
-        return [_zip_timestamp(Submission(student_id(_archive_stem(path)), path))]
+        return [_zip_timestamp(Submission(_archive_stem(path), path))]
     submitted = path / "submitted" if (path / "submitted").is_dir() else path
     nbgrader = [s / ASSIGNMENT for s in _subdirs(submitted) if (s / ASSIGNMENT).is_dir()]
     if nbgrader and submitted.name == "submitted":  # nbgrader's: students without this assignment did not submit it
-        return _unique([_with_timestamp(Submission(student_id(p.parent.name), p)) for p in sorted(nbgrader)])
+        return [_nbgrader_timestamp(Submission(p.parent.name, p)) for p in sorted(nbgrader)]
     if _package_root(path, depth=0) is not None:
-        return [_with_timestamp(Submission(student_id(path.resolve().name), path))]
+        return [Submission(path.resolve().name, path)]
     children = [p for p in sorted(path.iterdir()) if not p.name.startswith(".")]
-    subs = [_zip_timestamp(Submission(student_id(_archive_stem(p)), p)) if p.is_file() else
-            _with_timestamp(Submission(student_id(p.name), _assignment_folder(p))) for p in children
+    subs = [_zip_timestamp(Submission(_archive_stem(p), p)) if p.is_file() else
+            Submission(p.name, _assignment_folder(p)) for p in children
             if (p.is_file() and _archive_stem(p) != p.name) or (p.is_dir() and not p.is_symlink())]
     if subs:
-        return _unique(subs)
-    return [_with_timestamp(Submission(student_id(path.resolve().name), path))]
+        return sorted(subs, key=lambda s: s.folder)
+    return [Submission(path.resolve().name, path)]
 
 
 def _archive_stem(path: Path) -> str:
@@ -107,26 +142,14 @@ def _assignment_folder(folder: Path) -> Path:
     return folder / ASSIGNMENT if (folder / ASSIGNMENT).is_dir() else folder
 
 
-def _unique(subs: list[Submission]) -> list[Submission]:
-    """SUBS with distinct student ids: a name already taken gets a suffix (bob/ and bob.zip: bob and bob_2)."""
-    taken, seen = {s.student for s in subs}, set()
-    for sub in subs:
-        if sub.student in seen:
-            n = 2
-            while f"{sub.student}_{n}" in taken:
-                n += 1
-            new = f"{sub.student}_{n}"
-            sub.notes.append(f"another submission has the same name ({sub.source.name}); graded as {new}")
-            taken.add(new)
-            sub.student = new
-        seen.add(sub.student)
-    return subs
-
-
-def _with_timestamp(sub: Submission) -> Submission:
+def _nbgrader_timestamp(sub: Submission) -> Submission:
+    """The time nbgrader's collect recorded in submitted/<student>/<assignment>/timestamp.txt (as text)."""
     stamp = sub.source / "timestamp.txt"
-    if stamp.is_file() and stamp.stat().st_size < 200:
-        sub.timestamp = stamp.read_text(errors="replace").strip()
+    try:
+        if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
+            sub.timestamp = stamp.read_text(errors="replace").strip() or None
+    except OSError:
+        pass
     return sub
 
 

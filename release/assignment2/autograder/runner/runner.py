@@ -4,10 +4,11 @@ It is started by the judge (inside the sandbox when there is one) as
 
     python -I runner.py SUBMISSION_ROOT [FIRST_HANDLE_ID]
 
-where SUBMISSION_ROOT holds the student's ``cs231n/`` package. It reads request frames (see wire.py) on stdin and
-answers each with one frame on what was stdout; the student's own prints go to stderr. It knows nothing of tests,
-expected values or scores: it imports student modules, calls what it is asked to call, and keeps the objects that
-cannot cross (caches, models) in a table of handles.
+where SUBMISSION_ROOT holds the student's ``cs231n/`` package. It first writes a frame {"ok": true, "value":
+{"ready": true}}, then reads request frames (see wire.py) on stdin and answers each with one frame on what was
+stdout; the student's own prints go to stderr. It knows nothing of tests, expected values or scores: it imports
+student modules, calls what it is asked to call, and keeps the objects that cannot cross (caches, models) in a
+table of handles.
 
 Requests are dicts with an "op":
     ping                                    -> versions
@@ -233,13 +234,28 @@ class Runner:
         return {"ok": True, "value": value}
 
 
+def reap_children() -> None:
+    """Collect the children the judge killed after the previous request (they would count as processes)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def serve(runner: Runner, in_fd: int, out_fd: int) -> None:
     reader = wire.FrameReader(in_fd)
+    # The first frame says the runner is ready: sent before any of the student's code can run, so that a runner
+    # that fails before it is the machine's failure, not the submission's.
+    wire.write_frame(out_fd, wire.encode({"ok": True, "value": {"ready": True}}))
     while True:
         try:
             request = reader.read()
         except wire.ChannelClosed:
             return
+        reap_children()
         answer = runner.handle(request)
         try:
             frame = wire.encode(answer, runner.to_handle)

@@ -1,0 +1,148 @@
+"""Gradescope's run_autograder, run here as Gradescope runs it (as root, AUTOGRADER_ROOT standing for /autograder),
+in both modes: with bubblewrap, and in a container that forbids it (a bwrap that fails, as there), where student
+code runs as an unprivileged user that can neither read nor write the grader, its hidden tests, its reference or
+the results. The student's code tries all of that (and the judge's /proc/PID/cwd, the way in that worked before),
+and reports what it managed in a file of its own."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import gradescope
+from tests.test_isolation import POINTS, TESTS, WRONG_RELU_BACKWARD, hostile
+
+ROOT = Path(__file__).resolve().parents[1]
+
+INTRUDER = '''
+def relu_backward(dout, cache):
+    import json, os
+    done = []
+
+    def attempt(what, action):
+        try:
+            action()
+            done.append(what)
+        except OSError:
+            pass
+
+    def read(path):
+        with open(path, "rb") as f:
+            f.read(64)
+
+    def write(path):
+        with open(path, "a") as f:
+            f.write("# changed by the student\\n")
+
+    pid = os.getppid()
+    for _ in range(8):  # the judge is an ancestor: its cwd is the grader's source
+        attempt(f"followed /proc/{pid}/cwd", lambda: os.listdir(f"/proc/{pid}/cwd"))
+        attempt(f"read /proc/{pid}/environ", lambda: read(f"/proc/{pid}/environ"))
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            break
+    attempt("read the reference", lambda: read("@ROOT@/source/cs231n/layers.py"))
+    attempt("read a hidden test", lambda: read("@ROOT@/source/autograder/hidden/layers_basic.py"))
+    attempt("read the rubric", lambda: read("@ROOT@/source/autograder/rubric.toml"))
+    attempt("listed the source", lambda: os.listdir("@ROOT@/source"))
+    attempt("changed the grader", lambda: write("@ROOT@/source/autograder/grade.py"))
+    attempt("wrote results.json", lambda: write("@ROOT@/results/results.json"))
+    attempt("listed the results", lambda: os.listdir("@ROOT@/results"))
+    attempt("wrote a module on the judge's path", lambda: write("@ROOT@/source/sitecustomize.py"))
+    try:
+        with open("@REPORT@", "w") as f:
+            json.dump({"uid": os.getuid(), "done": done}, f)
+    except OSError:
+        pass  # inside bubblewrap /tmp is the sandbox's own: no report leaves it
+    return dout * 2
+'''
+
+
+def gradescope_root(tmp_path: Path, submission: Path) -> Path:
+    """/autograder as Gradescope lays it out after setup.sh: source/ (the zip's), submission/, results/."""
+    root = tmp_path / "autograder"
+    archive = gradescope.build(tmp_path / "autograder.zip")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(root)
+    (root / "run_autograder").chmod(0o755)
+    shutil.copytree(submission, root / "submission")
+    return root
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def run_autograder(root: Path, python: str, bwrap_works: bool, cifar10_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": python,
+           "CS231N_CIFAR10_DIR": str(cifar10_dir)}
+    if not bwrap_works:
+        fake = root.parent / "fake-bin"
+        fake.mkdir(exist_ok=True)
+        (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+        (fake / "bwrap").chmod(0o755)
+        env["PATH"] = f"{fake}:{env['PATH']}"
+    return subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bwrap_works", [True, False], ids=["bubblewrap", "no-bubblewrap"])
+def test_run_autograder_keeps_student_code_out_of_the_grader(
+    tmp_path: Path, python_for_others: str, cifar10_dir: Path, bwrap_works: bool
+) -> None:
+    report = Path(f"/tmp/gradescope-probe-{uuid.uuid4().hex}.json")
+    root_placeholder = tmp_path / "autograder"
+    student = hostile(tmp_path / "student", INTRUDER.replace("@ROOT@", str(root_placeholder))
+                      .replace("@REPORT@", str(report)))
+    root = gradescope_root(tmp_path, student)
+    before = digest(root / "source")
+    try:
+        run = run_autograder(root, python_for_others, bwrap_works, cifar10_dir)
+        probe = json.loads(report.read_text()) if report.exists() else None
+    finally:
+        report.unlink(missing_ok=True)
+    assert run.returncode == 0, run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    scores = {t["name"]: t["score"] for t in results["tests"]}
+    assert {n: scores[n] for n in TESTS} == WRONG_RELU_BACKWARD  # no reference to cheat with
+    assert scores["layers.relu_backward"] == 0 and sum(POINTS.values()) > 0
+    assert digest(root / "source") == before
+    if bwrap_works:
+        assert probe is None and "without bubblewrap" not in results.get("output", "")
+    else:
+        assert "student code runs as an unprivileged user" in run.stderr
+        assert "without bubblewrap" in results["output"]
+        assert probe is not None and probe["uid"] != 0
+        assert probe["done"] == [], probe
+
+
+@pytest.mark.slow
+def test_run_autograder_refuses_when_the_runner_cannot_be_isolated(tmp_path: Path, cifar10_dir: Path) -> None:
+    """Without bubblewrap the runner's user must be able to run the Python: the project's own (under /root here)
+    cannot be, so the run stops before grading and leaves no results (Gradescope shows an autograder failure, not a
+    score)."""
+    import sys
+
+    student = tmp_path / "student"
+    shutil.copytree(ROOT / "cs231n", student / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+    root = gradescope_root(tmp_path, student)
+    try:
+        subprocess.run([sys.executable, "-c", ""], user=65534, group=65534, extra_groups=[], check=True)
+        pytest.skip(f"{sys.executable} is readable by other users here: nothing to refuse")
+    except (PermissionError, subprocess.CalledProcessError):
+        pass
+    run = run_autograder(root, sys.executable, False, cifar10_dir)
+    assert run.returncode != 0
+    assert "nothing was graded" in run.stderr and "readable by other users" in run.stderr
+    assert not (root / "results" / "results.json").exists()
