@@ -9,11 +9,12 @@ images of shape (N, 3, 32, 32), minus the mean of the 49,000 training images):
     judge/   X_val, y_val       the 1,000 validation images (training images 49,000 .. 49,999), the evaluation set
 
 The grader mounts only `runner/` read-only as the runner's /data: student code never sees the images, let alone the
-labels, it is evaluated on. The judge reads both folders; it computes every accuracy itself from the trained
-parameters (autograder/hidden/accuracy.py). The runner maps the files into memory instead of reading them (600 MB:
-reading took 1.4-2.6 s per training test; mapped, the pages come from the page cache as the Solver's minibatches
-touch them, shared by every runner). The folders are reused while the source batches keep their names, sizes and
-modification times (recorded in STAMP beside them).
+labels, it is evaluated on; `judge/` is readable by the grader's own user only (mode 0700), which keeps it from a
+runner without bubblewrap (another, unprivileged user). The judge reads both folders; it computes every accuracy
+itself from the trained parameters (autograder/hidden/accuracy.py). The runner maps the files into memory instead
+of reading them (600 MB: reading took 1.4-2.6 s per training test; mapped, the pages come from the page cache as
+the Solver's minibatches touch them, shared by every runner). The folders are reused while the source batches keep
+their names, sizes and modification times (recorded in STAMP beside them).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def prepare(source: Path, cache: Path) -> Path:
     folder = Path(cache) / FOLDER
     key = source_key(source)
     if _stamp(folder) == key and all(_path(folder, name).is_file() for name in NAMES):
+        (folder / JUDGE).chmod(0o700)
         return folder
     from autograder.reference import ROOT  # noqa: F401 - puts the reference package first on sys.path
     from cs231n.data_utils import get_CIFAR10_data
@@ -63,13 +65,14 @@ def prepare(source: Path, cache: Path) -> Path:
     for old in [folder / "cifar10_grading.npz", *folder.glob("*.npy")]:  # formats 1 and 2 kept them at the top
         old.unlink(missing_ok=True)
     for part, names in PARTS.items():
-        (folder / part).mkdir(exist_ok=True)
+        (folder / part).mkdir(mode=0o700 if part == JUDGE else 0o755, exist_ok=True)
         for name in names:
             partial = folder / part / f".{name}.{os.getpid()}.tmp"
             with open(partial, "wb") as f:
                 np.save(f, arrays[name], allow_pickle=False)
             os.replace(partial, _path(folder, name))
     (folder / STAMP).write_text(json.dumps({"key": key}) + "\n")
+    (folder / JUDGE).chmod(0o700)  # the evaluation set: the judge's user only (a runner without bubblewrap is another)
     return folder
 
 

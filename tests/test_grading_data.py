@@ -49,6 +49,16 @@ def test_the_runner_part_holds_no_evaluation_image_or_label(prepared: Path) -> N
     assert seen == sorted(f"{name}.npy" for name in ("X_train", "y_train", "X_small", "y_small"))
 
 
+def test_the_evaluation_part_is_the_graders_alone(prepared: Path, source: Path) -> None:
+    """A runner without bubblewrap runs as another, unprivileged user: the judge's folder admits no one else, also
+    when a prepared cache is reused after its mode changed."""
+    judge = prepared / data.JUDGE
+    assert judge.stat().st_mode & 0o777 == 0o700
+    judge.chmod(0o755)
+    data.prepare(source, prepared.parent)
+    assert judge.stat().st_mode & 0o777 == 0o700
+
+
 def test_prepare_reuses_the_cache_while_the_source_is_unchanged(prepared: Path, source: Path) -> None:
     before = (prepared / "runner" / "X_train.npy").stat().st_mtime_ns
     assert data.prepare(source, prepared.parent) == prepared
