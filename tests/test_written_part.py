@@ -150,7 +150,7 @@ def test_the_pdf_has_one_page_per_question_in_the_notebooks_order(answered):
     folder, result = answered
     assert result.returncode == 0, result.stdout + result.stderr
     questions = _release_questions(folder)
-    assert len(questions) == 10  # the assignment's ten inline questions
+    assert len(questions) >= 10  # the numpy part's ten inline questions, then any later part's
     pages = _page_texts(folder / PDF)
     assert len(pages) == len(questions)
     for number, (page, (notebook, grade_id, local, title)) in enumerate(zip(pages, questions, strict=True), 1):
@@ -158,7 +158,7 @@ def test_the_pdf_has_one_page_per_question_in_the_notebooks_order(answered):
         assert f"Question {number}: {title}" in page
         assert f"{notebook}, Inline Question {local}" in page
         assert f"page {number} of {len(questions)}" in page and grade_id in page
-    assert "Wrote a2_submission.zip" in result.stdout and f"Wrote {PDF}: 10 pages" in result.stdout
+    assert "Wrote a2_submission.zip" in result.stdout and f"Wrote {PDF}: {len(questions)} pages" in result.stdout
 
 
 def test_the_pdf_holds_each_answer_with_its_question(answered):
@@ -168,7 +168,7 @@ def test_the_pdf_holds_each_answer_with_its_question(answered):
         assert text in pages[0], text
     assert "•" in pages[0] and "$" not in pages[0].partition("Your answer")[2]
     assert _normalized(LONG_ANSWER) in pages[1]  # long, set smaller, whole
-    for number in range(6, 11):
+    for number in range(6, len(pages) + 1):
         assert f"Answer number {number}: the signal is rescaled at every layer." in pages[number - 1]
     question_text = pages[5].partition("Your answer")[0]  # the question of page 6 is on its page too
     assert "?" in question_text or "." in question_text
@@ -324,14 +324,14 @@ def test_gradescope_rubric_has_every_question_and_deduction_of_the_source():
     rubric = (SOLUTIONS / GRADESCOPE_RUBRIC).read_text()
     questions = [q for notebook in ordered_notebooks(SOURCE) for q in inline_questions(notebook)]
     sections = rubric.split("\n## Question ")[1:]
-    assert len(sections) == len(questions) == 10
+    assert len(sections) == len(questions) >= 10
     for page, (section, question) in enumerate(zip(sections, questions, strict=True), start=1):
         assert section.startswith(f"{page}: ") and f"nbgrader cell `{question.grade_id}`" in section
         assert f"({question.points:g} point" in section
         deductions = re.findall(r"^\s*- (-\d+(?:\.\d+)?): ", question.key, re.MULTILINE)
         listed = re.findall(r"^- `(-?\d+(?:\.\d+)?)`$", section, re.MULTILINE)
         assert listed == [f"{float(d):g}" for d in deductions], question.grade_id
-    assert "16 points in all" in rubric
+    assert f"{sum(q.points for q in questions):g} points in all" in rubric
 
 
 def test_gradescope_descriptions_use_gradescope_math():
@@ -386,12 +386,12 @@ def test_a_fresh_environment_from_the_release_requirements_runs_the_checker_and_
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
     check = subprocess.run([python, "-m", "autograder", "check", "."], cwd=folder, env=env, capture_output=True,
                            text=True, timeout=600)
-    assert "1 of 10 public checks passed" in check.stdout, check.stdout + check.stderr
+    assert re.search(r"\b1 of \d+ public checks passed", check.stdout), check.stdout + check.stderr
     _answer(folder, {_release_questions(folder)[0][1]: UNICODE_ANSWER})
     result = _collect(folder, python)
     assert result.returncode == 0, result.stdout + result.stderr
     pages = _page_texts(folder / PDF)
-    assert len(pages) == 10 and UNICODE_TEXTS[0] in pages[0]
+    assert len(pages) == len(_release_questions(folder)) and UNICODE_TEXTS[0] in pages[0]
 
 
 # ---------------------------------------------------------------------------------------------------------
