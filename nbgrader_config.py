@@ -5,6 +5,7 @@ the gradebook). `python -m generate` builds release/ and solutions/ (with nbgrad
 notebooks); see docs/annotated-source.md.
 """
 
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 (provided by the loader of nbgrader's config files)
@@ -45,3 +46,11 @@ c.ExecutePreprocessor.timeout = 1800
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# The formgrader shows each inline question's answer key and rubric (from source/) below the student's answer;
+# the students' feedback never holds them (generate/formgrader_rubric.py says how, tests/test_written_part.py
+# checks it). The course root goes on the path so that nbgrader's processes can import that module.
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+c.HTMLExporter.preprocessors = ["generate.formgrader_rubric.ShowRubrics"]
+c.ShowRubrics.source_folder = str(ROOT / "source")

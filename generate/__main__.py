@@ -1,10 +1,12 @@
 """`python -m generate [--no-execute] [--data DIR]`, run from the course root.
 
 Regenerates from scratch:
-- release/assignment2: nbgrader's student notebooks, README.md, collect_submission.py, the stubbed package, the
-  public checker (`python -m autograder check .`);
+- release/assignment2: nbgrader's student notebooks, README.md, collect_submission.py with inline_pdf/ (the
+  inline answers' PDF), the stubbed package, the public checker (`python -m autograder check .`), and the
+  students' pinned requirements.txt and environment.yml;
 - solutions/assignment2: nbgrader's solution notebooks (executed unless --no-execute), the clean package,
-  inline_questions.md (answer keys and rubrics).
+  the same environment files, inline_questions.md (answer keys and rubrics), the blank template PDF of the
+  inline answers and gradescope_rubric.md (the Gradescope outline and rubric items).
 """
 
 import argparse
@@ -25,6 +27,8 @@ from generate.layout import INLINE_QUESTIONS, Course, ordered_notebooks
 from generate.nbgrader_steps import generate_release, generate_solutions
 from generate.package import render_package, write_package
 from generate.stubber import AnnotationError, solution_source, stub_source
+from generate.student_env import render_student_env
+from generate.written import render_written_part
 
 
 @contextmanager
@@ -55,6 +59,7 @@ def generate(course: Course, data_dir: Path | None) -> None:
         stubs = render_package(course.package, stub_source)
         clean = render_package(course.package, solution_source)
         answer_key = answer_key_markdown(ordered_notebooks(course.source))
+        student_env = render_student_env(course.root / "requirements.txt")
     for target in (course.release, course.solutions):
         shutil.rmtree(target, ignore_errors=True)
     with _timed("nbgrader generate_assignment (release, gradebook)"):
@@ -64,7 +69,11 @@ def generate(course: Course, data_dir: Path | None) -> None:
     write_package(stubs, course.release)
     write_package(render_checker(course.root / "autograder"), course.release)
     write_package(clean, course.solutions)
+    for target in (course.release, course.solutions):
+        write_package(student_env, target)
     (course.solutions / INLINE_QUESTIONS).write_text(answer_key, encoding="utf-8")
+    with _timed("template PDF and Gradescope rubric"):
+        write_package(render_written_part(course), course.solutions)
     if data_dir is not None:
         removed = execute_solutions(ordered_notebooks(course.solutions), course.solutions, data_dir)
         print(f"  removed what the execution created: {', '.join(removed) or 'nothing'}")

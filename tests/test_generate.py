@@ -11,6 +11,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from pypdf import PdfReader
 
 from generate.__main__ import main as generate_main
 from generate.nbgrader_steps import interpreter_on_path
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT / "release" / "assignment2"
 SOLUTIONS = ROOT / "solutions" / "assignment2"
 SOURCE = ROOT / "source" / "assignment2"
-COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py")
+COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py", "requirements.txt")
 NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "cifar-10-batches-py", "*.tar.gz",
                                     ".ipynb_checkpoints")
 DATA_DIR = Path(os.environ.get("CS231N_CIFAR10_DIR", "/work/shared/data/cifar-10-batches-py"))
@@ -70,6 +72,10 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def _cell_sources(notebook: bytes) -> list[tuple[str, str]]:
     return [(cell["cell_type"], "".join(cell["source"])) for cell in json.loads(notebook)["cells"]]
+
+
+def _inline_pdf_files() -> list[str]:
+    return sorted(f"inline_pdf/{path.name}" for path in (SOURCE / "inline_pdf").glob("*.py"))
 
 
 def _nbgrader_meta(**fields) -> dict:
@@ -208,11 +214,25 @@ def test_no_solution_hidden_test_or_answer_key_in_release():
     assert not leaks, f"secret lines in release/: {leaks}"
 
 
+def test_no_rubric_item_in_release():
+    """The Gradescope rubric's descriptions (one line each, `$$` math) are in no file of release/, whatever the
+    line breaks or the math delimiters there."""
+    descriptions = re.findall(r"```text\n  (.+)\n  ```", (SOLUTIONS / "gradescope_rubric.md").read_text())
+    assert len(descriptions) >= 20
+    texts = {path: " ".join(" ".join(_strings(json.loads(content)) if path.endswith(".ipynb")
+                                     else [content.decode("utf-8", errors="replace")]).split())
+             for path, content in _files(RELEASE).items()}
+    for description in descriptions:
+        for form in {description, description.replace("$$", "$")}:
+            leaks = [path for path, text in texts.items() if " ".join(form.split()) in text]
+            assert not leaks, f"rubric item {form!r} in release/{leaks}"
+
+
 def test_no_instructor_files_in_release():
     release_root = ROOT / "release"
     names = {path.name for path in release_root.rglob("*")}
-    assert not names & {"gradebook.db", "inline_questions.md", "best_model.npz"}
-    assert not list(release_root.rglob("*SOLUTION*"))
+    assert not names & {"gradebook.db", "inline_questions.md", "best_model.npz", "gradescope_rubric.md"}
+    assert not list(release_root.rglob("*SOLUTION*")) and not list(release_root.rglob("*.pdf"))
     package = _files(RELEASE / "cs231n")
     assert "layers.py" in package and not any(b"BEGIN SOLUTION" in content for content in package.values())
     assert not [path for path in package if "cifar-10-batches-py" in path]
@@ -262,6 +282,7 @@ def _tiny_course(root: Path) -> Path:
     shutil.copytree(ROOT / "generate", root / "generate", ignore=NOT_COPIED)
     shutil.copytree(ROOT / "autograder", root / "autograder", ignore=NOT_COPIED)
     shutil.copy2(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copy2(ROOT / "requirements.txt", root / "requirements.txt")
     (root / "cs231n").mkdir()
     (root / "cs231n" / "__init__.py").write_text("")
     (root / "cs231n" / "layers.py").write_text(
@@ -286,6 +307,9 @@ def _tiny_course(root: Path) -> Path:
     (root / "source" / "assignment2").mkdir(parents=True)
     nbformat.write(nb, root / "source" / "assignment2" / "FullyConnectedNets.ipynb")
     (root / "source" / "assignment2" / "README.md").write_text("# Tiny\n")
+    (root / "source" / "assignment2" / "collect_submission.py").write_text(
+        'NOTEBOOKS = ("FullyConnectedNets.ipynb",)\n')
+    shutil.copytree(SOURCE / "inline_pdf", root / "source" / "assignment2" / "inline_pdf", ignore=NOT_COPIED)
     return root
 
 
@@ -310,8 +334,9 @@ def test_generator_on_tiny_course(tmp_path, fake_data):
     release, solutions = course / "release" / "assignment2", course / "solutions" / "assignment2"
     from generate.checker import PUBLIC_FILES
 
-    assert sorted(_files(release)) == sorted(["FullyConnectedNets.ipynb", "README.md", "cs231n/__init__.py",
-                                              "cs231n/layers.py", *(f"autograder/{f}" for f in PUBLIC_FILES)])
+    students = ["FullyConnectedNets.ipynb", "README.md", "collect_submission.py", "cs231n/__init__.py",
+                "cs231n/layers.py", "requirements.txt", "environment.yml", *_inline_pdf_files()]
+    assert sorted(_files(release)) == sorted([*students, *(f"autograder/{f}" for f in PUBLIC_FILES)])
     assert "NotImplementedError" in (release / "cs231n" / "layers.py").read_text()
     released = (release / "FullyConnectedNets.ipynb").read_text()
     assert "add(a, a)" not in released and "twice(-21)" not in released and "sums are useful" not in released
@@ -326,8 +351,11 @@ def test_generator_on_tiny_course(tmp_path, fake_data):
     assert code[0].outputs[0]["text"].strip() == str(fake_data)  # the data folder reached the kernel
     assert not [out for cell in code for out in cell.outputs if out.output_type == "error"]
     assert "removed what the execution created: by_product.txt" in result.stdout
-    assert sorted(_files(solutions)) == ["FullyConnectedNets.ipynb", "README.md", "cs231n/__init__.py",
-                                         "cs231n/layers.py", "inline_questions.md"]
+    instructors = ["inline_questions.md", "a2_inline_template.pdf", "gradescope_rubric.md"]
+    assert sorted(_files(solutions)) == sorted([*students, *instructors])
+    assert len(PdfReader(solutions / "a2_inline_template.pdf").pages) == 1  # the course's one question
+    rubric = (solutions / "gradescope_rubric.md").read_text()
+    assert "## Question 1 (2 points, page 1)" in rubric and "- `-1`\n\n  ```text\n  no reason\n  ```" in rubric
 
 
 def test_generator_refuses_to_execute_without_data(tmp_path, monkeypatch, capsys):
@@ -359,6 +387,7 @@ def _student_folder(root: Path) -> Path:
     """An assignment folder as a student has it when done: every notebook run, the code, the data set."""
     root.mkdir()
     shutil.copy2(SOURCE / "collect_submission.py", root / "collect_submission.py")
+    shutil.copytree(SOURCE / "inline_pdf", root / "inline_pdf", ignore=NOT_COPIED)
     for name in NOTEBOOKS:
         cells = [new_markdown_cell("# Title"), new_code_cell("x = 1", execution_count=1),
                  new_code_cell(""), new_code_cell("print(x)", execution_count=2)]

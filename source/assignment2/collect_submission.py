@@ -5,7 +5,10 @@ Run it from a terminal in the assignment folder:
     python collect_submission.py
 
 It refuses (and says why) when a notebook was not run to the end or a required file is missing.
-It never includes the CIFAR-10 data set. Only the Python standard library is needed.
+It never includes the CIFAR-10 data set. The zip needs only the Python standard library.
+
+It also writes a2_inline_submission.pdf, your answers to the inline questions, one page per question
+(inline_pdf/, with the packages of requirements.txt), for courses that grade them on Gradescope.
 """
 
 import json
@@ -82,7 +85,17 @@ def main() -> int:
             zf.write(path, name)
             print(f"  {name} ({path.stat().st_size:,} bytes)")
     print(f"Wrote {archive.name}: {len(files)} files, {archive.stat().st_size:,} bytes. Upload this file.")
-    return 0
+    return write_inline_pdf(folder)
+
+
+def write_inline_pdf(folder: Path) -> int:
+    """Writes the inline answers' PDF (inline_pdf/); returns the exit status."""
+    try:
+        from inline_pdf import write_submission_pdf
+    except ImportError as err:
+        print(f"Could not write the inline answers' PDF: {err}", file=sys.stderr)
+        return 1
+    return write_submission_pdf(folder, NOTEBOOKS)
 
 
 if __name__ == "__main__":
