@@ -40,6 +40,11 @@ class GradeOptions:
     data: Path | None = None
     call_timeout: float = 20.0
 
+    @property
+    def runner_data(self) -> Path | None:
+        """The part of the grading data the runner may see (its /data): never the evaluation set."""
+        return data.runner_part(self.data) if self.data else None
+
 
 @dataclass
 class TestResult:
@@ -103,8 +108,7 @@ def _graded(sub: Submission, options: GradeOptions, scratch: Path, start: float)
         return _ungradable(sub, options, str(exc), time.monotonic() - start)
     budget = options.rubric.budget_seconds
     outcomes: list[framework.Outcome] = []
-    runner_data = data.runner_part(options.data) if options.data else None  # never the evaluation set
-    session = RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=runner_data,
+    session = RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=options.runner_data,
                             call_timeout=options.call_timeout, deadline=start + budget, budget_seconds=budget)
     context = {
         "partial": options.rubric.partial,

@@ -37,7 +37,7 @@ def check(options: GradeOptions) -> None:
     (root / "cs231n" / "__init__.py").write_text("")
     (root / "cs231n" / "preflight.py").write_text(KNOWN_GOOD)
     try:
-        with RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=options.data,
+        with RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=options.runner_data,
                            call_timeout=TIMEOUT) as session:
             value = session.call("preflight.double", np.arange(3.0))
             if not np.array_equal(value, [0.0, 2.0, 4.0]):
@@ -45,7 +45,7 @@ def check(options: GradeOptions) -> None:
             if session.data_path is not None:
                 found = session.call("preflight.shapes", session.load_arrays(session.data_path, timeout=TIMEOUT))
                 if not found:
-                    raise PreflightFailed(f"the runner finds no grading data (.npy files) in {options.data}")
+                    raise PreflightFailed(f"the runner finds no grading data (.npy files) in {options.runner_data}")
     except SandboxUnavailable as exc:
         raise PreflightFailed(str(exc)) from None
     except CallError as exc:

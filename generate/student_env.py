@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-STUDENT_PACKAGES = ("numpy", "matplotlib", "jupyter", "ipykernel", "fpdf2", "mistune", "pylatexenc")
+# pyseccomp: the public checker's sandbox loads its seccomp filter with it when a student runs it as root (containers)
+STUDENT_PACKAGES = ("numpy", "matplotlib", "jupyter", "ipykernel", "fpdf2", "mistune", "pylatexenc", "pyseccomp")
 PYTHON = "3.11"  # the grader's Python; numpy 2.4 and ipykernel 7 need 3.11 or newer
 ENVIRONMENT_NAME = "cs231n-a2"
 REQUIREMENTS = "requirements.txt"
