@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from autograder.submission import PACKAGE, Submission, SubmissionError, stage
@@ -60,8 +61,11 @@ def compared_files(package: Path, release_files: frozenset[str]) -> list[str]:
     return [f for f in found if f in STUDENT_FILES or f not in release_files]
 
 
-def release_files() -> frozenset[str]:
-    return frozenset(p.relative_to(RELEASE_PACKAGE).as_posix() for p in RELEASE_PACKAGE.rglob("*.py"))
+@cache
+def release_texts() -> dict[str, str]:
+    """The release's package: {path in it: text}."""
+    return {p.relative_to(RELEASE_PACKAGE).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(RELEASE_PACKAGE.rglob("*.py"))}
 
 
 def read_text(path: Path, notes: list[str], rel: str) -> str:
@@ -84,8 +88,11 @@ def submission_code(sub: Submission, scratch: Path, known: bool = False) -> Subm
         return code
     code.notes.extend(sub.notes)
     package = scratch / PACKAGE
-    for rel in compared_files(package, release_files()):
-        code.functions.extend(functions(read_text(package / rel, code.notes, rel), rel, code.notes))
+    release = release_texts()
+    for rel in compared_files(package, frozenset(release)):
+        text = read_text(package / rel, code.notes, rel)
+        if text != release.get(rel):  # a file as released holds nothing of the student's
+            code.functions.extend(functions(text, rel, code.notes))
     return code
 
 

@@ -50,29 +50,29 @@ def kgram_hashes(tokens: Tokens, k: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Baseline:
-    """What the release gives every student: the names it defines (kept by the normalizer) and the hashes of all
-    k-grams of its code, whole functions and their TODO regions alike (removed from every submission's
-    fingerprints)."""
+    """What the release gives every student: the names of its modules' functions and classes and its attribute
+    names (kept by the normalizer; methods are attributes), and the hashes of all k-grams of its code, whole
+    functions and their TODO regions alike (removed from every submission's fingerprints)."""
 
-    names: frozenset[str]
+    defined: frozenset[str]
+    attributes: frozenset[str]
     boilerplate: np.ndarray
 
     @classmethod
     def of(cls, package: Path, settings: Settings) -> Baseline:
-        names: set[str] = set()
+        defined: set[str] = set()
+        attributes: set[str] = set()
         texts = {}
         for path in sorted(package.rglob("*.py")):
             rel = path.relative_to(package).as_posix()
             texts[rel] = path.read_text(encoding="utf-8", errors="replace")
-            for node in ast.walk(ast.parse(texts[rel])):
-                if isinstance(node, ast.FunctionDef | ast.ClassDef):
-                    names.add(node.name)
-                elif isinstance(node, ast.Attribute):
-                    names.add(node.attr)
-        normalizer = Normalizer(frozenset(names))
+            tree = ast.parse(texts[rel])
+            defined.update(n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef))
+            attributes.update(n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute))
+        normalizer = Normalizer(frozenset(defined), frozenset(attributes))
         hashes = [kgram_hashes(normalizer.tokens(f.text), settings.k)
                   for rel, text in texts.items() for whole in (True, False) for f in functions(text, rel, whole=whole)]
-        return cls(frozenset(names), np.unique(np.concatenate(hashes)))
+        return cls(frozenset(defined), frozenset(attributes), np.unique(np.concatenate(hashes)))
 
 
 @dataclass
@@ -94,25 +94,22 @@ class SubmissionPrint:
 
 
 def fingerprint(code: SubmissionCode, baseline: Baseline, settings: Settings) -> SubmissionPrint:
-    normalizer = _normalizer(baseline.names)
+    normalizer = _normalizer(baseline.defined, baseline.attributes)
     tokens = [normalizer.tokens(f.text) for f in code.functions]
-    hashes, func, pos = [], [], []
+    hashes, func, pos = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
     for index, toks in enumerate(tokens):
-        all_hashes = kgram_hashes(toks, settings.k)
-        if not len(all_hashes):
+        if len(toks) < settings.min_run:  # too short to ever count (score.py)
             continue
-        selected, where = winnow(all_hashes, settings.window, remove_duplicates=False)
-        keep = ~np.isin(selected, baseline.boilerplate)
-        hashes.append(selected[keep].astype(np.int64))
-        pos.append(np.asarray(where, dtype=np.int32)[keep])
-        func.append(np.full(int(keep.sum()), index, dtype=np.int32))
-    empty = np.zeros(0, dtype=np.int64)
-    return SubmissionPrint(code.id, code.known, code.notes, code.functions, tokens,
-                           np.concatenate(hashes) if hashes else empty,
-                           np.concatenate(func) if func else empty.astype(np.int32),
-                           np.concatenate(pos) if pos else empty.astype(np.int32))
+        selected, where = winnow(kgram_hashes(toks, settings.k), settings.window, remove_duplicates=False)
+        hashes.append(selected.astype(np.int64))
+        pos.append(np.asarray(where, dtype=np.int32))
+        func.append(np.full(len(selected), index, dtype=np.int32))
+    all_hashes = np.concatenate(hashes)
+    keep = ~np.isin(all_hashes, baseline.boilerplate)
+    return SubmissionPrint(code.id, code.known, code.notes, code.functions, tokens, all_hashes[keep],
+                           np.concatenate(func)[keep], np.concatenate(pos)[keep])
 
 
 @lru_cache(maxsize=4)
-def _normalizer(names: frozenset[str]) -> Normalizer:
-    return Normalizer(names)
+def _normalizer(defined: frozenset[str], attributes: frozenset[str]) -> Normalizer:
+    return Normalizer(defined, attributes)

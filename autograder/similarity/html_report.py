@@ -19,9 +19,9 @@ STYLE = (
     "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;"
     "vertical-align:top}td.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".bar{display:inline-block;height:.7rem;background:#c0392b;margin-right:.4rem;vertical-align:middle}"
-    ".sides{display:grid;grid-template-columns:1fr 1fr;gap:1rem}"
+    ".sides{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem}.sides>div{min-width:0}"
     "pre{background:#fafafa;border:1px solid #ddd;padding:.5rem;overflow-x:auto;font-size:.8rem;line-height:1.35}"
-    ".ln{color:#999;user-select:none;display:inline-block;width:3.5em}mark{padding:0}"
+    ".ln{color:#999;user-select:none;display:inline-block;width:3.5em}mark{padding:0}.gap{color:#999}"
     + "".join(f"mark.g{i}{{background:{c}}}" for i, c in enumerate(COLOURS))
 )
 esc = html.escape
@@ -82,8 +82,11 @@ def _highlighted(side: SubmissionPrint, func: int, runs: list[Run]) -> str:
     """The code of SIDE's function FUNC with line numbers, the RUNS in it marked with their group's colour."""
     code, tokens = side.functions[func], side.tokens[func]
     ranges = sorted((int(tokens.start[r.start]), int(tokens.end[r.end - 1]), r.group) for r in runs if r.func == func)
-    out, offset = [], 0
+    out, offset, previous = [], 0, None
     for number, line in zip(code.lines, code.text.split("\n"), strict=False):
+        if previous is not None and number != previous + 1:
+            out.append("<span class='gap'>\u22ee (starter code between the TODO regions)</span>")
+        previous = number
         begin, end = offset, offset + len(line)
         pieces, at = [], begin
         for start, stop, group in ranges:

@@ -71,8 +71,7 @@ def _long_runs(side: SubmissionPrint, shared: np.ndarray, settings: Settings) ->
 
 
 def match(a: SubmissionPrint, b: SubmissionPrint, index: Index, settings: Settings) -> PairMatch:
-    shared = np.intersect1d(a.distinct, b.distinct)
-    shared = shared[index.weight_of(shared) > 0]
+    shared = np.intersect1d(a.distinct, b.distinct)  # common code too: it joins the runs around it
     runs_a, in_a = _long_runs(a, shared, settings)
     runs_b, in_b = _long_runs(b, shared, settings)
     counted = np.intersect1d(a.hashes[in_a], b.hashes[in_b])

@@ -62,11 +62,12 @@ def _numpy_attributes() -> frozenset[str]:
 
 
 class Normalizer:
-    """Turns code into Tokens, keeping Python's and numpy's names and KEPT (the names the release defines)."""
+    """Turns code into Tokens, keeping Python's and numpy's names, the release's function and class names
+    (DEFINED) and, after a dot, its attribute names (ATTRIBUTES)."""
 
-    def __init__(self, kept: frozenset[str] = frozenset()) -> None:
-        self.names = _python_names() | kept
-        self.attributes = self.names | _numpy_attributes()
+    def __init__(self, defined: frozenset[str] = frozenset(), attributes: frozenset[str] = frozenset()) -> None:
+        self.names = _python_names() | defined
+        self.attributes = self.names | attributes | _numpy_attributes()
 
     def tokens(self, code: str) -> Tokens:
         text: list[str] = []
