@@ -70,7 +70,7 @@ def compare(prints: list[SubmissionPrint], settings: Settings, at_least: float |
     reaching it, best first (ties by ids, so that the same input gives the same order)."""
     at_least = settings.threshold if at_least is None else at_least
     index = build(prints, settings)
-    pairs = [match(prints[a], prints[b], index, settings) for a, b in index.candidates(at_least, settings)]
+    pairs = [match(prints[a], prints[b], index, settings) for a, b in index.candidates(at_least)]
     pairs = [_student_first(p) for p in pairs if p.score >= at_least]
     pairs.sort(key=lambda p: (-round(p.score, 4), p.a.id, p.b.id))
     return Comparison(prints, index, pairs, settings)

@@ -4,9 +4,9 @@ submissions the weight of the fingerprints they share, found from the postings (
 A fingerprint's weight falls with the number of documents holding it (its document frequency, df): 1 for a
 fingerprint at most two documents share, 0 for what everyone writes (df at or above `common`, the larger of
 Settings.common_min and Settings.common_share of the documents), log-linear in between. A document's mass is the
-weight of all its distinct fingerprints; a pair's shared weight, over the smaller mass (at least
-Settings.mass_floor), bounds from above the score that score.py gives it, so the pairs below the threshold here
-can be left out.
+weight of all its distinct fingerprints. A pair's shared weight over the smaller mass (at least the floor:
+Settings.mass_floor of the students' median mass) bounds from above the score that score.py gives it, so the
+pairs below the threshold here can be left out.
 """
 
 from __future__ import annotations
@@ -40,21 +40,32 @@ class Index:
     shared: np.ndarray
     known: np.ndarray
     common: float
+    mass_floor: float
 
     def weight_of(self, hashes: np.ndarray) -> np.ndarray:
         """The weight of each of HASHES (all of them indexed)."""
         return self.weight[np.searchsorted(self.hashes, hashes)]
 
-    def bound(self, settings: Settings) -> np.ndarray:
+    @property
+    def floor(self) -> float:
+        """The least mass a document is taken to have: Settings.mass_floor of the students' median mass."""
+        students = self.mass[~self.known & (self.mass > 0)]
+        return self.mass_floor * float(np.median(students)) if len(students) else 0.0
+
+    def denominator(self, mass_a: float, mass_b: float) -> float:
+        """What a pair's matched weight is divided by: the smaller mass, at least the floor (never 0)."""
+        return max(min(mass_a, mass_b), self.floor, 1e-12)
+
+    def bound(self) -> np.ndarray:
         """The upper bound of every pair's score (a < b; 0 for two known solutions and below the diagonal)."""
-        denominator = np.maximum(np.minimum.outer(self.mass, self.mass), settings.mass_floor)
+        denominator = np.maximum(np.minimum.outer(self.mass, self.mass), max(self.floor, 1e-12))
         bound = np.triu(self.shared / denominator, k=1)
         bound[np.ix_(self.known, self.known)] = 0.0
         return bound
 
-    def candidates(self, at_least: float, settings: Settings) -> list[tuple[int, int]]:
+    def candidates(self, at_least: float) -> list[tuple[int, int]]:
         """The pairs (a, b), a < b, whose score may reach AT_LEAST, in document order."""
-        a, b = np.nonzero(self.bound(settings) >= max(at_least, 1e-12))
+        a, b = np.nonzero(self.bound() >= max(at_least, 1e-12))
         return list(zip(a.tolist(), b.tolist(), strict=True))
 
 
@@ -76,4 +87,4 @@ def build(prints: list[SubmissionPrint], settings: Settings) -> Index:
         left, right = np.triu_indices(size, 1)
         pair_keys = (members[:, left] * n + members[:, right]).ravel()
         shared += np.bincount(pair_keys, weights=np.repeat(weight[groups], len(left)), minlength=n * n)
-    return Index(distinct, df, weight, mass, shared.reshape(n, n), known, common)
+    return Index(distinct, df, weight, mass, shared.reshape(n, n), known, common, settings.mass_floor)

@@ -3,7 +3,7 @@
 The fingerprints two submissions share are placed back in each one's functions and merged into runs of tokens
 (copydetect's get_copied_slices). A shared fingerprint counts only when it lies in a run of at least
 Settings.min_run tokens in both submissions: a long stretch of the same code is evidence, scattered idioms are not.
-The score is the weight of what counts over the smaller of the two masses (at least Settings.mass_floor), at most
+The score is the weight of what counts over the smaller of the two masses (at least the index's floor), at most
 1; each side's share is the same weight over its own mass. The function pairs list where the weight lies, so a
 function moved to another file or renamed still shows up as the pair it forms.
 """
@@ -77,7 +77,7 @@ def match(a: SubmissionPrint, b: SubmissionPrint, index: Index, settings: Settin
     counted = np.intersect1d(a.hashes[in_a], b.hashes[in_b])
     weights = index.weight_of(counted)
     total = float(weights.sum())
-    denominator = max(min(index_mass(index, a), index_mass(index, b)), settings.mass_floor)
+    denominator = index.denominator(index_mass(index, a), index_mass(index, b))
     return PairMatch(a, b, min(1.0, total / denominator), _share(total, index_mass(index, a)),
                      _share(total, index_mass(index, b)), total,
                      _function_pairs(a, b, counted, weights, in_a, in_b, total),

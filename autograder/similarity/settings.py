@@ -12,7 +12,8 @@ class Settings:
     k + window - 1 tokens or more is sure to share a fingerprint); common_share, common_min: a fingerprint found in
     common_min documents or in common_share of them, whichever is more, is what everyone writes (weight 0);
     min_run: a match counts only where it runs over at least this many tokens on both sides; mass_floor: the
-    least weight a submission is taken to have (a nearly empty submission does not score 1 on a few lines);
+    least weight a submission is taken to have, as a share of the class's median (a nearly empty submission does
+    not score 1 on a few lines);
     threshold: the score from which a pair is reported."""
 
     k: int = 10
@@ -20,5 +21,5 @@ class Settings:
     common_share: float = 0.05
     common_min: int = 8
     min_run: int = 20
-    mass_floor: float = 60.0
+    mass_floor: float = 0.25
     threshold: float = 0.5

@@ -50,8 +50,8 @@ class Tokens:
 @cache
 def _python_names() -> frozenset[str]:
     """Names no disguise renames: Python's keywords and builtins, the usual names of numpy and of the instance."""
-    return frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | {
-        "self", "cls", "np", "numpy"}
+    python = set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
+    return frozenset(n for n in python if not n.startswith("_")) | {"self", "cls", "np", "numpy"}
 
 
 @cache
