@@ -147,8 +147,12 @@ def speed(dest: Path, env: dict[str, str], students: int, known: int, copies: in
         rows = list(csv.DictReader(handle))
     reported = {(r["student_a"], r["student_b"] or "known:" + r["known_solution"]) for r in rows}
     planted = {(c, source) for c, (source, _) in corpus.copies.items()}
+    related = {pair for pair in reported - planted if _truth(corpus, *pair) is not None}
     m.update(students=students, known=known, planted_copies=len(planted), reported_pairs=len(rows),
-             planted_found=len(planted & reported), other_pairs_reported=len(reported - planted))
+             planted_found=len(planted & reported), copies_of_one_source_reported=len(related),
+             other_pairs_reported=len(reported - planted - related),
+             lowest_planted_score=min((float(r["score"]) for r in rows if (r["student_a"], r["student_b"] or
+                                       "known:" + r["known_solution"]) in planted), default=None))
     return m
 
 
@@ -160,3 +164,38 @@ def similarity_part(work: Path, env: dict[str, str], quick: bool) -> dict:
     print("benchmarks: similarity speed", flush=True)
     result["speed"] = speed(work / "course", env, preset["students"], preset["known"], preset["copies"])
     return result
+
+
+def targets(part: dict) -> list[dict]:
+    s = part["speed"]
+    return [{"target": f"similarity of {s['students']} submissions and {s['known']} known solutions, wall s <= 60",
+             "measured": s["wall_s"], "limit": 60, "met": s["wall_s"] <= 60}]
+
+
+def markdown(part: dict) -> str:
+    from benchmarks.tables import table
+
+    s, c = part["speed"], part["calibration"]
+    speed = table(["autograder similarity", "wall s", "CPU s", "peak MiB (all processes)", "1-min load at start",
+                   "others' CPU s", "planted copies reported", "other pairs reported"],
+                  [[f"{s['students']} submissions ({s['planted_copies']} planted copies) + {s['known']} known "
+                    "solutions, --workers 2", s["wall_s"], s["cpu_s"], s["peak_total_rss_mib"], s["load1_start"],
+                    s["others_cpu_s"], f"{s['planted_found']}/{s['planted_copies']}",
+                    s["copies_of_one_source_reported"], s["other_pairs_reported"]]])
+    bins = [f"{lo:.1f}-{lo + 0.1:.1f}" for lo in BINS[:-1]]
+    ind, dis = c["independent"], c["disguised_copies"]
+    histogram = table(["pairs (calibration corpus)", "n", *bins],
+                      [["independent", ind["pairs"], *ind["histogram"]],
+                       ["disguised copies", dis["n"], *dis["histogram"]]])
+    kinds = table(["copies, by what was done", "pairs", "lowest score", "median score"],
+                  [[k, v["n"], v["min"], v["median"]] for k, v in c["copies_by_kind"].items()])
+    p = c["partial_copies"]
+    summary = (f"Calibration corpus: {c['students']} submissions ({c['copies']} of them copies; {c['copy_pairs']} "
+               f"copy pairs, rings included) and {c['known']} known solutions, {c['pairs']} pairs. Highest score of "
+               f"an independent pair {ind['max']}, lowest of a disguised copy {dis['min']}; threshold "
+               f"{c['threshold']}: false positive rate {c['false_positive_rate']:.4f} "
+               f"({ind['at_or_above_threshold']} of {ind['pairs']} independent pairs), false negative rate "
+               f"{c['false_negative_rate']:.4f} ({dis['below_threshold']} of {dis['n']} disguised copies); partial "
+               f"copies ({', '.join(PARTIAL_FILES)} copied, the rest written independently): {p['below_threshold']}"
+               f" of {p['n']} below the threshold, lowest {p['min']}.")
+    return "\n\n".join([speed, summary, histogram, kinds])
