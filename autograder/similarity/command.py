@@ -4,6 +4,7 @@ write OUT/similarity.csv, OUT/similarity.html (with a page per pair) and the sec
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -98,7 +99,7 @@ def run(path: Path, out: Path, against: list[Path], settings: Settings, workers:
     return found
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     """`autograder similarity` with the parsed ARGS (path, out, against, threshold, workers)."""
     settings = Settings() if args.threshold is None else replace(Settings(), threshold=args.threshold)
     if not 0 < settings.threshold <= 1:

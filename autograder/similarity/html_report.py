@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.results import write_atomic
 from autograder.similarity.csv_report import matched_functions, pair_page
 from autograder.similarity.fingerprint import SubmissionPrint
 from autograder.similarity.score import PairMatch, Run
+
+if TYPE_CHECKING:
+    from autograder.similarity.command import Comparison
 
 HTML = "similarity.html"
 COLOURS = ("#ffd54f", "#81d4fa", "#a5d6a7", "#f48fb1", "#ce93d8", "#ffab91", "#b0bec5", "#e6ee9c")
@@ -36,7 +40,7 @@ def _other(pair: PairMatch) -> str:
     return f"known solution {esc(pair.b.id)}" if pair.b.known else esc(pair.b.id)
 
 
-def index_page(found) -> str:
+def index_page(found: Comparison) -> str:
     prints: list[SubmissionPrint] = found.prints
     students = [p for p in prints if not p.known]
     empty = [p for p in prints if not len(p.distinct)]
@@ -120,7 +124,7 @@ def pair_html(rank: int, pair: PairMatch) -> str:
     return _page(title, body)
 
 
-def write(out: Path, found) -> Path:
+def write(out: Path, found: Comparison) -> Path:
     pages = out / "similarity"
     if pages.is_dir():
         for old in pages.glob("pair-*.html"):

@@ -77,14 +77,14 @@ def match(a: SubmissionPrint, b: SubmissionPrint, index: Index, settings: Settin
     counted = np.intersect1d(a.hashes[in_a], b.hashes[in_b])
     weights = index.weight_of(counted)
     total = float(weights.sum())
-    denominator = index.denominator(index_mass(index, a), index_mass(index, b))
-    return PairMatch(a, b, min(1.0, total / denominator), _share(total, index_mass(index, a)),
-                     _share(total, index_mass(index, b)), total,
+    denominator = index.denominator(_mass(index, a), _mass(index, b))
+    return PairMatch(a, b, min(1.0, total / denominator), _share(total, _mass(index, a)),
+                     _share(total, _mass(index, b)), total,
                      _function_pairs(a, b, counted, weights, in_a, in_b, total),
                      *_grouped(a, b, runs_a, runs_b, counted))
 
 
-def index_mass(index: Index, side: SubmissionPrint) -> float:
+def _mass(index: Index, side: SubmissionPrint) -> float:
     return float(index.weight_of(side.distinct).sum())
 
 
