@@ -177,7 +177,8 @@ def markdown(part: dict) -> str:
 
     s, c = part["speed"], part["calibration"]
     speed = table(["autograder similarity", "wall s", "CPU s", "peak MiB (all processes)", "1-min load at start",
-                   "others' CPU s", "planted copies reported", "other pairs reported"],
+                   "others' CPU s", "planted copies reported", "two copies of one source",
+                   "other pairs reported"],
                   [[f"{s['students']} submissions ({s['planted_copies']} planted copies) + {s['known']} known "
                     "solutions, --workers 2", s["wall_s"], s["cpu_s"], s["peak_total_rss_mib"], s["load1_start"],
                     s["others_cpu_s"], f"{s['planted_found']}/{s['planted_copies']}",

@@ -7,12 +7,11 @@ code (layers.py, optim.py, classifiers/fc_net.py, classifiers/cnn.py, layer_util
 between `START OF YOUR CODE` and `END OF YOUR CODE` (2019 on), or between the `TODO` banner and the `END OF YOUR CODE`
 banner (older starters); a function without such markers (a helper, a known solution, a student who deleted them)
 counts with its whole body. The release's own code is removed later, by fingerprint (fingerprint.py).
-Functions are found with `ast`; a file that does not parse (Python 2, a syntax error) is split by indentation.
+Functions are found by indentation, not by parsing: Python 2 and files with syntax errors are read like the rest.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +27,10 @@ _START = re.compile(r"\s*#.*START OF YOUR CODE", re.IGNORECASE)  # marker lines 
 _END = re.compile(r"\s*#.*END OF YOUR CODE", re.IGNORECASE)
 _TODO = re.compile(r"\s*#.*\bTODO\b")
 _DEF = re.compile(r"(?P<indent>[ \t]*)(?:async[ \t]+)?(?P<kind>def|class)[ \t]+(?P<name>\w+)")
+_TRIPLE = re.compile(r"\"\"\"|\'\'\'")
+_TRIPLE_QUOTED = re.compile(r'""".*?"""|\'\'\'.*?\'\'\'')
+_QUOTED = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"")
+_DOCSTRING = re.compile(r"\s*[rRuU]?(?P<quote>\"\"\"|\'\'\')")
 
 
 @dataclass(frozen=True)
@@ -92,58 +95,70 @@ def submission_code(sub: Submission, scratch: Path, known: bool = False) -> Subm
     for rel in compared_files(package, frozenset(release)):
         text = read_text(package / rel, code.notes, rel)
         if text != release.get(rel):  # a file as released holds nothing of the student's
-            code.functions.extend(functions(text, rel, code.notes))
+            code.functions.extend(functions(text, rel))
     return code
 
 
-def functions(text: str, rel: str, notes: list[str] | None = None, whole: bool = False) -> list[FunctionCode]:
+def functions(text: str, rel: str, whole: bool = False) -> list[FunctionCode]:
     """The functions of one file's TEXT (REL names the file), each with the code its author wrote (WHOLE: each
     with its whole body, TODO regions or not)."""
     lines = text.splitlines()
-    try:
-        spans = _spans_from_ast(ast.parse(text))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        if notes is not None:
-            notes.append(f"{rel} is not valid Python 3: its functions were found by indentation")
-        spans = _spans_from_indentation(lines)
     found = []
-    for name, body_first, last in spans:
+    for name, body_first, last in function_spans(lines):
         numbers = list(range(body_first, last + 1)) if whole else _student_lines(lines, body_first, last)
         if numbers:
             found.append(FunctionCode(rel, name, "\n".join(lines[n - 1] for n in numbers), tuple(numbers)))
     return found
 
 
-def _spans_from_ast(tree: ast.Module) -> list[tuple[str, int, int]]:
-    """(qualified name, first line of the body, last line) of every function and method; nested functions belong
-    to the function around them."""
-    spans = []
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                body = child.body[1:] if _is_docstring(child.body[0]) and len(child.body) > 1 else child.body
-                spans.append((prefix + child.name, body[0].lineno, child.end_lineno or child.lineno))
-            elif isinstance(child, ast.ClassDef):
-                visit(child, f"{prefix}{child.name}.")
-            elif isinstance(child, ast.If | ast.Try | ast.With):  # functions defined under `if`/`try`
-                visit(child, prefix)
-
-    visit(tree, "")
-    return spans
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-
-
 def _indent(line: str) -> int:
     return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
 
 
-def _spans_from_indentation(lines: list[str]) -> list[tuple[str, int, int]]:
-    """As _spans_from_ast, for text that does not parse: a `def` runs until the next line (not blank, not a comment)
-    indented no deeper than it."""
+def _string_after(line: str, open_quote: str | None) -> str | None:
+    """The triple quote still open after LINE, given the one open before it (None: none)."""
+    for quote in _TRIPLE.findall(line if open_quote else line.split("#", 1)[0]):
+        if open_quote is None:
+            open_quote = quote
+        elif quote == open_quote:
+            open_quote = None
+    return open_quote
+
+
+def _bracket_balance(line: str) -> int:
+    """Brackets LINE opens minus those it closes, outside its strings and its comment."""
+    code = _TRIPLE.split(_TRIPLE_QUOTED.sub("''", line), 1)[0]  # up to a triple-quoted string left open
+    code = _QUOTED.sub("''", code).split("#", 1)[0]
+    return sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+
+
+def _body_start(lines: list[str], number: int) -> int:
+    """The first line of the body of the `def` at line NUMBER: after its signature (which may span lines) and
+    after its docstring, if code follows it."""
+    depth, end = 0, number  # a signature that never closes (a syntax error) ends on its own line
+    for line_number in range(number, min(len(lines), number + 100) + 1):
+        depth += _bracket_balance(lines[line_number - 1])
+        if depth <= 0 and lines[line_number - 1].split("#", 1)[0].rstrip().endswith(":"):
+            end = line_number
+            break
+    first = end + 1
+    while first <= len(lines) and not lines[first - 1].strip():
+        first += 1
+    if first <= len(lines) and _DOCSTRING.match(lines[first - 1]):
+        quote, closing = _DOCSTRING.match(lines[first - 1])["quote"], first
+        if lines[first - 1].count(quote) < 2:
+            closing = next((n for n in range(first + 1, len(lines) + 1) if quote in lines[n - 1]), first)
+        first = closing + 1
+        while first <= len(lines) and not lines[first - 1].strip():
+            first += 1
+    return first
+
+
+def function_spans(lines: list[str]) -> list[tuple[str, int, int]]:
+    """(qualified name, first line of the body, last line) of every function and method, found by indentation (so
+    that Python 2 and files with syntax errors are read too): a `def` runs until the next line of code indented no
+    deeper than it; lines inside triple-quoted strings do not count; nested functions belong to the function
+    around them."""
     spans = []
     open_blocks: list[tuple[int, str, str, int]] = []  # (indent, kind, qualified name, line of the def)
 
@@ -151,22 +166,29 @@ def _spans_from_indentation(lines: list[str]) -> list[tuple[str, int, int]]:
         while open_blocks and open_blocks[-1][0] >= indent:
             _, kind, name, first = open_blocks.pop()
             if kind == "def" and not any(k == "def" for _, k, _, _ in open_blocks):
-                spans.append((name, first + 1, upto))
+                spans.append((name, _body_start(lines, first), upto))
 
-    last_code = 0
+    last_code, string, depth = 0, None, 0
     for number, line in enumerate(lines, 1):
+        if string:
+            string, last_code = _string_after(line, string), number
+            continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        indent = _indent(line)
-        close(last_code, indent)
-        match = _DEF.match(line)
-        if match:
-            prefix = "".join(f"{n}." for _, k, n, _ in open_blocks if k == "class")
-            open_blocks.append((indent, match["kind"], prefix + match["name"], number))
-        last_code = number
+        if depth > 0 and _DEF.match(line):  # brackets left open by odd text: a `def` is never inside them
+            depth = 0
+        if depth <= 0:  # not a continuation line inside brackets
+            indent = _indent(line)
+            close(last_code, indent)
+            match = _DEF.match(line)
+            if match:
+                prefix = "".join(f"{n}." for _, k, n, _ in open_blocks if k == "class")
+                open_blocks.append((indent, match["kind"], prefix + match["name"], number))
+        last_code, string = number, _string_after(line, None)
+        depth = max(0, depth + _bracket_balance(line))
     close(last_code, -1)
-    return sorted(spans, key=lambda span: span[1])
+    return sorted((span for span in spans if span[1] <= span[2]), key=lambda span: span[1])
 
 
 def _student_lines(lines: list[str], first: int, last: int) -> list[int]:
