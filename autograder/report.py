@@ -119,7 +119,8 @@ def build(results: list[SubmissionResult], run: dict[str, object] | None = None)
 
 def write(out: Path, results: list[SubmissionResult], run: dict[str, object] | None = None) -> Path:
     from autograder.results import write_atomic
+    from autograder.similarity.section import embed  # the similarity section, when OUT has one
 
     path = out / REPORT
-    write_atomic(path, build(results, run))
+    write_atomic(path, embed(build(results, run), out))
     return path

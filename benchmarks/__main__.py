@@ -6,7 +6,9 @@ Sections, each run as the commands a course runs, measured from outside (benchma
   2. the same submission with `nbgrader autograde` (executing the notebooks), in a copy of the course;
   3. classes of N synthetic submissions (--no-data, --gradebook): cost per submission as N grows, the class-level
      steps on their own, throughput per number of workers;
-  4. `autograder check` on the solutions and the release, and `python -m generate --no-execute`.
+  4. `autograder check` on the solutions and the release, and `python -m generate --no-execute`;
+  5. `autograder similarity` on 700 submissions and 300 known solutions, and its calibration (benchmarks/similarity.py;
+     `--part similarity` runs this part alone and writes benchmarks/similarity.json and .md).
 Writes PREFIX.json (every figure, the machine, the load) and PREFIX.md (the tables). --quick skips the CIFAR-10
 targets and nbgrader and uses small classes: a smoke run for development, not figures to publish.
 """
@@ -22,7 +24,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import machine, nbgrader_side, scale, single, student, tables
+from benchmarks import machine, nbgrader_side, scale, similarity, single, student, tables
 from benchmarks.measure import wait_until_idle
 from benchmarks.workload import ROOT, environment
 from generate.layout import DATA_ENV
@@ -43,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-load", type=float, default=1.0, help="wait until the 1-minute load is below this")
     parser.add_argument("--max-wait", type=float, help="seconds to wait for that at most (default 2400; quick 0)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (its path is printed)")
+    parser.add_argument("--part", choices=["all", "similarity"], default="all",
+                        help="all sections, or the similarity part alone")
     return parser
 
 
@@ -53,7 +57,10 @@ def _target(what: str, measured: float, limit: float, at_least: bool) -> dict:
 
 def targets(sections: dict) -> list[dict]:
     """The issue's targets, each with the figure it is judged on."""
-    one, found = sections["single"], []
+    found = similarity.targets(sections["similarity"]) if "similarity" in sections else []
+    if "single" not in sections:
+        return found
+    one = sections["single"]
     if "with_data" in one:
         found.append(_target("one complete grading with the CIFAR-10 targets, wall s <= 60",
                              one["with_data"]["wall_s"], 60, False))
@@ -85,9 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     preset = QUICK if args.quick else FULL
     data = None if args.quick else (args.data or (Path(os.environ[DATA_ENV]) if os.environ.get(DATA_ENV) else None))
-    if not args.quick and (data is None or not (data / "data_batch_1").is_file()):
+    if not args.quick and args.part == "all" and (data is None or not (data / "data_batch_1").is_file()):
         sys.exit(f"benchmarks: CIFAR-10 not found: pass --data DIR or set {DATA_ENV} (bin/bench does), or --quick")
-    prefix = args.out or ROOT / "benchmarks" / ("results-quick" if args.quick else "results")
+    name = "results" if args.part == "all" else args.part
+    prefix = args.out or ROOT / "benchmarks" / (f"{name}-quick" if args.quick else name)
     results: dict = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "argv": sys.argv[1:],
                      "quick": args.quick, "machine": machine.describe()}
     results["idle"] = wait_until_idle(args.max_load, preset["max_wait"] if args.max_wait is None
@@ -96,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="benchmarks-"))
     try:
         sections: dict = {}
+        if args.part == "similarity":
+            sections["similarity"] = similarity.similarity_part(work, env, args.quick)
+            return _finish(results, sections, prefix)
         print("benchmarks: student side", flush=True)
         sections["student"], course = student.student_side(work, env, preset["repeats"])
         print("benchmarks: one complete submission", flush=True)
@@ -105,11 +116,17 @@ def main(argv: list[str] | None = None) -> int:
         print("benchmarks: nbgrader autograde", flush=True)
         sections["nbgrader"] = _nbgrader(course, env, sections["single"].get("with_data"),
                                          "--quick" if args.quick else None)
+        sections["similarity"] = similarity.similarity_part(work, env, args.quick)
     finally:
         if args.keep:
             print(f"benchmarks: working folder kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    return _finish(results, sections, prefix)
+
+
+def _finish(results: dict, sections: dict, prefix: Path) -> int:
+    """Write PREFIX.json and PREFIX.md with SECTIONS and the targets."""
     results["sections"] = sections
     results["targets"] = targets(sections)
     results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]

@@ -112,7 +112,12 @@ def markdown(results: dict) -> str:
     legend = ("Seconds are wall-clock and CPU time of the whole command (every process it started, runners "
               "included); \"others' CPU s\" is the CPU time the rest of the machine used meanwhile (near 0: the run "
               "had the machine to itself).")
-    parts = [machine_line(results["machine"], results["idle"]), legend, targets_table(results["targets"]),
-             single_tables(s["single"]), nbgrader_table(s["nbgrader"], s["single"]), scale_tables(s["scale"]),
-             student_table(s["student"])]
+    parts = [machine_line(results["machine"], results["idle"]), legend, targets_table(results["targets"])]
+    if "single" in s:
+        parts += [single_tables(s["single"]), nbgrader_table(s["nbgrader"], s["single"]), scale_tables(s["scale"]),
+                  student_table(s["student"])]
+    if "similarity" in s:
+        from benchmarks.similarity import markdown as similarity_tables
+
+        parts.append(similarity_tables(s["similarity"]))
     return "\n\n".join(parts) + "\n"

@@ -1,4 +1,5 @@
-"""The command line: `autograder grade PATH [-o OUT]` for course staff, `autograder check [PATH]` for students."""
+"""The command line: `autograder grade PATH [-o OUT]` and `autograder similarity PATH` for course staff,
+`autograder check [PATH]` for students."""
 
 from __future__ import annotations
 
@@ -50,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
                         "its manual grades to grades.csv")
     g.add_argument("--course-id", default="cs231n", help="nbgrader course id (default cs231n)")
     g.add_argument("--assignment", default="assignment2", help="nbgrader assignment (default assignment2)")
+
+    m = sub.add_parser("similarity", help="find copied code: pairs of submissions, or of a submission and a known "
+                                          "solution, that share it (OUT/similarity.csv and .html)")
+    m.add_argument("path", type=Path,
+                   help="what `grade` accepts: a student folder, a .zip, submitted/, or a folder of them")
+    m.add_argument("-o", "--out", type=Path, default=Path("graded"), help="output folder (default: graded/)")
+    m.add_argument("--against", type=Path, action="append", default=[], metavar="DIR",
+                   help="a folder of known solutions (one folder each holding cs231n/), repeatable")
+    m.add_argument("--threshold", type=float, help="the score from which a pair is reported (default: calibrated)")
+    m.add_argument("--workers", type=int, help="processes that fingerprint the submissions (default: one per core)")
 
     z = sub.add_parser("gradescope", help="build the autograder zip for Gradescope")
     z.add_argument("-o", "--out", type=Path, default=Path("autograder.zip"), help="zip to write (autograder.zip)")
@@ -204,6 +215,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         sys.exit(f"autograder: {exc}")
 
 
+def cmd_similarity(args: argparse.Namespace) -> int:
+    try:
+        from autograder.similarity import command
+    except ImportError:
+        sys.exit("autograder: this copy has only the public checks; `similarity` needs the course's autograder")
+    return command.main(args)
+
+
 def cmd_gradescope(args: argparse.Namespace) -> int:
     from autograder import gradescope
 
@@ -214,4 +233,5 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"grade": cmd_grade, "check": cmd_check, "gradescope": cmd_gradescope}[args.command](args)
+    return {"grade": cmd_grade, "check": cmd_check, "gradescope": cmd_gradescope,
+            "similarity": cmd_similarity}[args.command](args)

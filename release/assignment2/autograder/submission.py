@@ -159,11 +159,11 @@ def _zip_timestamp(sub: Submission) -> Submission:
     return sub
 
 
-def _wanted(rel: PurePosixPath) -> bool:
-    """Whether a file at REL (relative to the folder holding cs231n/) is graded."""
+def _wanted(rel: PurePosixPath, code_only: bool = False) -> bool:
+    """Whether a file at REL (relative to the folder holding cs231n/) is graded (CODE_ONLY: is graded code)."""
     if rel.parts and rel.parts[0] == PACKAGE:
         return rel.suffix == ".py" and "__pycache__" not in rel.parts
-    return str(rel) == MODEL_FILE
+    return str(rel) == MODEL_FILE and not code_only
 
 
 def _limit(rel: PurePosixPath) -> int:
@@ -196,15 +196,16 @@ class _Quota:
         return True
 
 
-def stage(sub: Submission, scratch: Path) -> Path:
-    """Copy what is graded from SUB into SCRATCH (emptied first) and return SCRATCH. Notes go into sub.notes."""
+def stage(sub: Submission, scratch: Path, code_only: bool = False) -> Path:
+    """Copy what is graded from SUB into SCRATCH (emptied first) and return SCRATCH. Notes go into sub.notes.
+    CODE_ONLY copies the code alone (cs231n/**/*.py, not the model)."""
     if scratch.exists():
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
     if sub.source.is_file():
-        _stage_zip(sub, scratch)
+        _stage_zip(sub, scratch, code_only)
     else:
-        _stage_folder(sub, scratch)
+        _stage_folder(sub, scratch, code_only)
     if not (scratch / PACKAGE).is_dir():
         sub.notes.append(f"no {PACKAGE}/ folder was found in the submission: nothing of the code can be graded")
         (scratch / PACKAGE).mkdir()
@@ -212,7 +213,7 @@ def stage(sub: Submission, scratch: Path) -> Path:
     return scratch
 
 
-def _stage_folder(sub: Submission, scratch: Path) -> None:
+def _stage_folder(sub: Submission, scratch: Path, code_only: bool) -> None:
     root = _package_root(sub.source)
     if root is None:
         if (sub.source / PACKAGE).is_symlink():
@@ -230,7 +231,7 @@ def _stage_folder(sub: Submission, scratch: Path) -> None:
         if stat.S_ISLNK(info.st_mode):  # a link to a file or to a folder, wanted or not: say so
             sub.notes.append(f"ignored {rel}: symbolic links are not followed")
             continue
-        if not _wanted(rel) or stat.S_ISDIR(info.st_mode):
+        if not _wanted(rel, code_only) or stat.S_ISDIR(info.st_mode):
             continue
         if not stat.S_ISREG(info.st_mode):
             sub.notes.append(f"ignored {rel}: not a regular file")
@@ -259,7 +260,7 @@ def _root_of(name: PurePosixPath) -> PurePosixPath | None:
     return None
 
 
-def _stage_zip(sub: Submission, scratch: Path) -> None:
+def _stage_zip(sub: Submission, scratch: Path, code_only: bool) -> None:
     if not zipfile.is_zipfile(sub.source):
         raise SubmissionError(f"{sub.source.name} is not a zip file")
     try:
@@ -289,7 +290,7 @@ def _stage_zip(sub: Submission, scratch: Path) -> None:
             if name.parts[: len(root.parts)] != root.parts:
                 continue
             rel = PurePosixPath(*name.parts[len(root.parts):])
-            if _wanted(rel) and quota.admit(rel, info.file_size):
+            if _wanted(rel, code_only) and quota.admit(rel, info.file_size):
                 _extract(archive, info, scratch / rel, _limit(rel), sub)
 
 
