@@ -83,7 +83,7 @@ def test_disguised_copies_are_flagged_and_nothing_else(course: tuple[Path, Path,
     assert _pairs(course[2]) == expected
     for row in _rows(course[2]):
         assert float(row["score"]) >= Settings().threshold
-        assert "layers.py:" in row["matched_functions"] and row["view"].startswith("similarity/pair-")
+        assert "layers.py:" in row["matched_functions"] and row["view"].startswith("similarity.pairs/pair-")
 
 
 def test_functions_moved_to_another_file_are_matched_there(course: tuple[Path, Path, Path]) -> None:

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from autograder.similarity import csv_report, html_report, section
+from autograder.similarity import csv_report, html_report, outputs, section
 from autograder.similarity.extract import RELEASE_PACKAGE, submission_code
 from autograder.similarity.fingerprint import Baseline, SubmissionPrint, fingerprint
 from autograder.similarity.index import Index, build
@@ -114,5 +114,5 @@ def main(args: argparse.Namespace) -> int:
     students = sum(not p.known for p in found.prints)
     print(f"compared {students} submissions and {len(found.prints) - students} known solutions in "
           f"{found.seconds:.1f} s: {len(found.pairs)} pair(s) at or above {settings.threshold:g}; "
-          f"{args.out / csv_report.CSV}, {args.out / html_report.HTML}")
+          f"{args.out / outputs.CSV}, {args.out / outputs.HTML}")
     return 0

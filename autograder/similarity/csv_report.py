@@ -11,17 +11,15 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.results import write_atomic
-from autograder.similarity.score import PairMatch
+from autograder.similarity.outputs import CSV, pair_page
 
-CSV = "similarity.csv"
+if TYPE_CHECKING:  # not at run time: the class report reads the CSV without the scoring's dependencies
+    from autograder.similarity.score import PairMatch
+
 COLUMNS = ("student_a", "student_b", "known_solution", "score", "share_a", "share_b", "matched_functions", "view")
-
-
-def pair_page(rank: int) -> str:
-    """The side-by-side page of the pair at RANK (1 = the highest score), relative to OUT."""
-    return f"similarity/pair-{rank:04d}.html"
 
 
 def matched_functions(pair: PairMatch) -> str:

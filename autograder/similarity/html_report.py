@@ -1,4 +1,4 @@
-"""OUT/similarity.html: the pairs ranked by score, each opening OUT/similarity/pair-NNNN.html, where the matching
+"""OUT/similarity.html: the pairs ranked by score, each opening OUT/similarity.pairs/pair-NNNN.html, where the matching
 functions of the two sides stand side by side with the matching runs highlighted (the same colour on both sides).
 Static pages, no script; everything a student wrote is escaped."""
 
@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.results import write_atomic
-from autograder.similarity.csv_report import matched_functions, pair_page
+from autograder.similarity.csv_report import matched_functions
 from autograder.similarity.fingerprint import SubmissionPrint
+from autograder.similarity.outputs import HTML, PAGES, pair_page
 from autograder.similarity.score import PairMatch, Run
 
 if TYPE_CHECKING:
     from autograder.similarity.command import Comparison
 
-HTML = "similarity.html"
 COLOURS = ("#ffd54f", "#81d4fa", "#a5d6a7", "#f48fb1", "#ce93d8", "#ffab91", "#b0bec5", "#e6ee9c")
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:90rem;margin:2rem auto;padding:0 1rem;color:#222}"
@@ -125,7 +125,7 @@ def pair_html(rank: int, pair: PairMatch) -> str:
 
 
 def write(out: Path, found: Comparison) -> Path:
-    pages = out / "similarity"
+    pages = out / PAGES
     if pages.is_dir():
         for old in pages.glob("pair-*.html"):
             old.unlink()

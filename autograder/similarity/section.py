@@ -11,7 +11,7 @@ from pathlib import Path
 from autograder.report import REPORT
 from autograder.results import write_atomic
 from autograder.similarity.csv_report import read
-from autograder.similarity.html_report import HTML
+from autograder.similarity.outputs import HTML
 
 BEGIN, END = "<!-- similarity -->", "<!-- /similarity -->"
 SHOWN = 10
