@@ -5,7 +5,7 @@ from pathlib import Path
 
 ASSIGNMENT = "assignment2"
 PACKAGE = "cs231n"
-NOTEBOOKS = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks")
+NOTEBOOKS = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks", "PyTorch")
 INLINE_QUESTIONS = "inline_questions.md"
 DATA_ENV = "CS231N_CIFAR10_DIR"
 
