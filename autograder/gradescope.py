@@ -27,6 +27,9 @@ cd /autograder/source
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -q --upgrade pip
 /autograder/venv/bin/pip install -q numpy matplotlib
+# PyTorch's CPU build, as pinned in requirements.txt (the PyTorch tests import it in the judge and the runner)
+/autograder/venv/bin/pip install -q "$(grep -E '^torch==' requirements.txt)" \\
+  --extra-index-url https://download.pytorch.org/whl/cpu
 /autograder/venv/bin/python cs231n/datasets/get_cifar10.py --dest /autograder/source/cifar-10-batches-py
 """
 

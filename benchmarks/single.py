@@ -1,5 +1,6 @@
 """One complete submission (the solutions) graded with `autograder grade`: with the CIFAR-10 targets and without,
-and split by test group (layers, optim, fc_net, cnn, and the accuracy targets: the tests that need data)."""
+and split by test group (layers, optim, fc_net, cnn, the accuracy targets: the numpy tests that need data, and
+pytorch: every test of the PyTorch part, its runner peak being the runner's with torch loaded)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from benchmarks.measure import checked, measured, median_of, run
 from benchmarks.workload import PYTHON, ROOT, SOLUTIONS, grade_command
 
-GROUPS = ("layers", "optim", "fc_net", "cnn", "accuracy")
+GROUPS = ("layers", "optim", "fc_net", "cnn", "accuracy", "pytorch")
 PREPARE = ("import sys; from pathlib import Path; from autograder import data; "
            "data.prepare(Path(sys.argv[1]), Path(sys.argv[2]))")
 
