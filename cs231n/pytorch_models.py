@@ -282,6 +282,7 @@ def best_model():
     validation images, normalized as load_cifar10_tensors (cs231n/pytorch_training.py) returns them. The
     network must take images of shape (N, 3, 32, 32) and return scores of shape (N, 10). Any architecture
     built from torch.nn's layers works; its state_dict must hold tensors only (as every torch.nn layer's does).
+    Build it on the CPU (the grader has no GPU): to train on a GPU, move it there in the notebook.
 
     Returns:
     - model: An nn.Module

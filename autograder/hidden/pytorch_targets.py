@@ -15,9 +15,13 @@ ReLU is the business of the module's own test), one that does not fails.
 best_model: best_model() builds the student's network in the runner, best_model.pt is checked without unpickling it
 (state_dict_file.py) and loaded with torch.load(weights_only=True), and the network scores the 1,000 validation
 images (the notebook's target: 70%) and, because the validation images and their labels are public and a network
-could be fit to them, the 1,000 test images and their mirror images, which the notebook never trains or selects on
-(UNSEEN_TARGET). A network that reaches 70% honestly scores about as well on those (the reference: see
-tests/test_mutations_pytorch.py); one that merely memorised the validation images does not.
+could be fit to them, the 1,000 test images mirrored left to right, which no one trains or selects on (CIFAR-10's
+test images and labels are public too: mirrored, they are images that are in no data set a network could have
+stored). A network that learned scores about as well on them as on the validation images: the solution's 76.4% on
+the validation images, 76.1% on the test images, 76.1% on the mirrored test images; the same architecture trained
+without mirrored images, 74.3%, 75.9%, 74.8%. With 1,000 images an accuracy's standard error is at most 1.6 points,
+so UNSEEN_TARGET, 8 points below VAL_TARGET, fails no network that truly reaches 70%, and fails one that reaches it
+only by having stored the validation images (tests/test_mutations_pytorch.py: 100% on them, chance on the others).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ TRAINING_TARGET = 0.25
 TRAIN_TIMEOUT = 120.0  # seconds; the reference trains in 2-5 s
 VAL_TARGET = 0.70
 UNSEEN_TARGET = 0.62
-SCORE_TIMEOUT = 300.0  # for 3,000 images: a large network (a ResNet-18) takes about a minute on one thread
+SCORE_TIMEOUT = 300.0  # for 1,000 images: a large network (a ResNet-18) takes about a minute on one thread
 SCORE_BATCH = 250
 
 
@@ -80,7 +84,7 @@ def convnet_training(t: TestContext) -> None:
 @grader_test("pytorch.best_model", needs_data=True)
 def best_model(t: TestContext) -> None:
     """Your open-ended network: best_model() with the weights of best_model.pt reaches 70% accuracy on the 1,000
-    validation images, and 62% on the 1,000 test images and their mirror images (images it was not trained on)."""
+    validation images, and 62% on images it was not trained on (the 1,000 test images, mirrored left to right)."""
     path = t.session.submission / MODEL_FILE
     if not path.is_file():
         raise Fail(f"the submission has no {MODEL_FILE}: run the open-ended part of PyTorch.ipynb, which saves it, "
@@ -96,14 +100,12 @@ def best_model(t: TestContext) -> None:
         t.note(f"{MODEL_FILE}: validation accuracy {acc:.1%}")
         if acc < VAL_TARGET:
             raise Fail(f"{MODEL_FILE} reaches {acc:.1%} validation accuracy, below {VAL_TARGET:.0%}")
-    with t.part(f"at least {UNSEEN_TARGET:.0%} on images it was not trained on (the 1,000 test images and their "
-                "mirror images)"):
-        unseen = np.concatenate([X_test, X_test[..., ::-1]])
-        acc = accuracy(t, model, unseen, np.concatenate([y_test, y_test]), f"best_model() with {MODEL_FILE}")
-        t.note(f"{MODEL_FILE}: accuracy {acc:.1%} on the test images and their mirror images")
+    with t.part(f"at least {UNSEEN_TARGET:.0%} on images it was not trained on (the 1,000 test images, mirrored)"):
+        acc = accuracy(t, model, np.ascontiguousarray(X_test[..., ::-1]), y_test, f"best_model() with {MODEL_FILE}")
+        t.note(f"{MODEL_FILE}: accuracy {acc:.1%} on the test images, mirrored left to right")
         if acc < UNSEEN_TARGET:
-            raise Fail(f"{MODEL_FILE} reaches {acc:.1%} on images it was not trained on (the test images and their "
-                       f"mirror images), below {UNSEEN_TARGET:.0%}: a network that reaches {VAL_TARGET:.0%} on the "
+            raise Fail(f"{MODEL_FILE} reaches {acc:.1%} on images it was not trained on (the test images, mirrored "
+                       f"left to right), below {UNSEEN_TARGET:.0%}: a network that reaches {VAL_TARGET:.0%} on the "
                        "validation images by learning reaches that too; train on the training images only")
 
 
