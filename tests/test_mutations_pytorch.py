@@ -19,7 +19,7 @@ import torch.nn as nn
 import autograder.hidden  # noqa: F401 - registers the tests
 from autograder import framework, grade, rubric
 from autograder.submission import Submission
-from tests.mutants import ROOT, fractions
+from tests.mutants import ROOT
 
 PYTORCH = [name for name in framework.TESTS if name.startswith("pytorch.")]
 AREA = [name for name in PYTORCH if not framework.TEST_INFO[name]["needs_data"]]
@@ -52,23 +52,25 @@ class Mutant:
     edits: tuple[tuple[str, str], ...]
     losers: frozenset[str] = frozenset()
     collateral: frozenset[str] = frozenset()
+    feedback: str = ""  # in the feedback of the first of LOSERS
 
 
 def mutant(name: str, *edits: tuple[str, str], losers: tuple[str, ...] = (),
-           collateral: frozenset[str] = frozenset()) -> Mutant:
-    return Mutant(name, edits, frozenset(f"pytorch.{n}" for n in losers), collateral)
+           collateral: frozenset[str] = frozenset(), feedback: str = "") -> Mutant:
+    return Mutant(name, edits, frozenset(f"pytorch.{n}" for n in losers), collateral, feedback)
 
 
 MUTANTS = [
     mutant("two_layer_fc applies w1 as nn.Linear stores weights (transposed)",
            ("hidden = F.relu(flatten(x) @ w1 + b1)", "hidden = F.relu(F.linear(flatten(x), w1, b1))"),
-           losers=("two_layer_fc",)),
+           losers=("two_layer_fc",), feedback="two_layer_fc raised RuntimeError"),
     mutant("three_layer_convnet without its second ReLU",
            ("hidden = F.relu(F.conv2d(hidden, conv_w2, conv_b2, padding=(conv_w2.shape[2] - 1) // 2))",
             "hidden = F.conv2d(hidden, conv_w2, conv_b2, padding=(conv_w2.shape[2] - 1) // 2)"),
            losers=("three_layer_convnet",)),
     mutant("random_weight with variance 1 / fan_in", ("math.sqrt(2.0 / fan_in)", "math.sqrt(1.0 / fan_in)"),
-           losers=("random_weight",)),
+           losers=("random_weight",),
+           feedback="Kaiming initialization gives mean 0 and standard deviation sqrt(2 / fan_in)"),
     mutant("random_weight takes fan_in from the second dimension of a (D, M) weight",
            ("fan_in = shape[0] if len(shape) == 2", "fan_in = shape[1] if len(shape) == 2"),
            losers=("random_weight",)),
@@ -95,10 +97,12 @@ MUTANTS = [
                          "num_classes)]\n        for layer in self.layers:"),
            (CONV_FORWARD, "        conv1, conv2, fc = self.layers\n        scores = fc(flatten(F.relu(conv2(F.relu("
                           "conv1(x))))))"),
-           losers=("module_three_layer_convnet",)),
+           losers=("module_three_layer_convnet",),
+           feedback="has the parameters none; expected parameters of the shapes"),
     mutant("nn.Sequential without its second ReLU",
            ("        nn.Conv2d(channel_1, channel_2, 3, padding=1),\n        nn.ReLU(),\n",
-            "        nn.Conv2d(channel_1, channel_2, 3, padding=1),\n"), losers=("sequential",)),
+            "        nn.Conv2d(channel_1, channel_2, 3, padding=1),\n"), losers=("sequential",),
+           feedback="expected Conv2d, ReLU, Conv2d, ReLU, Flatten, Linear in this order"),
     mutant("nn.Sequential's second convolution without padding",
            ("nn.Conv2d(channel_1, channel_2, 3, padding=1),\n        nn.ReLU(),\n        nn.Flatten",
             "nn.Conv2d(channel_1, channel_2, 3),\n        nn.ReLU(),\n        nn.Flatten"), losers=("sequential",)),
@@ -144,10 +148,12 @@ def graded(folder: Path, tmp: Path, tests: list[str], data: Path | None = None) 
 
 @pytest.mark.parametrize("m", MUTANTS, ids=lambda m: m.name)
 def test_mutant_costs_points_in_its_own_tests(m: Mutant, tmp_path: Path) -> None:
-    got = fractions(make(m, tmp_path / "sub"), AREA, tmp_path / "scratch")
-    lost = {name for name, fraction in got.items() if fraction < 1.0}
+    results = graded(make(m, tmp_path / "sub"), tmp_path, AREA)
+    lost = {name for name, r in results.items() if r.score < r.max_score}
     assert not m.losers - lost, f"{m.name}: these tests did not catch it: {sorted(m.losers - lost)}"
     assert not lost - m.losers - m.collateral, f"{m.name}: unrelated tests lost points: {sorted(lost - m.losers)}"
+    if m.feedback:
+        assert m.feedback in results[min(m.losers)].output, results[min(m.losers)].output
 
 
 def test_reference_scores_full_points_without_data(tmp_path: Path) -> None:
@@ -163,18 +169,6 @@ def test_hard_coded_padding_loses_only_the_other_filter_sizes(tmp_path: Path) ->
     result = graded(make(m, tmp_path / "sub"), tmp_path, ["pytorch.three_layer_convnet"])["pytorch.three_layer_convnet"]
     assert result.score == pytest.approx(result.max_score * 2 / 3, abs=1e-3)
     assert "FAIL scores and gradients with other filter sizes" in result.output
-
-
-def test_feedback_names_what_is_wrong(tmp_path: Path) -> None:
-    never = next(m for m in MUTANTS if "never trains" in m.name)
-    scale = next(m for m in MUTANTS if "variance 1 / fan_in" in m.name)
-    transposed = next(m for m in MUTANTS if "transposed" in m.name)
-    out = {m.name: graded(make(m, tmp_path / "sub"), tmp_path, AREA) for m in (never, scale, transposed)}
-    assert "has the parameters none; expected parameters of the shapes" in \
-        out[never.name]["pytorch.module_three_layer_convnet"].output
-    assert "Kaiming initialization gives mean 0 and standard deviation sqrt(2 / fan_in)" in \
-        out[scale.name]["pytorch.random_weight"].output
-    assert "two_layer_fc raised RuntimeError" in out[transposed.name]["pytorch.two_layer_fc"].output
 
 
 # -- the CIFAR-10 tests ----------------------------------------------------------------------------------------------
