@@ -122,6 +122,18 @@ def test_training_loops_learn_and_record_their_history() -> None:
     assert model.training  # check_accuracy puts a module back in the mode it was in
 
 
+def test_torch_imports_in_the_sandboxed_runner_with_one_thread() -> None:
+    """The runner's limits (address space, one BLAS/OpenMP thread) let torch import, and torch uses one thread."""
+    from autograder.session import RunnerSession
+
+    root = Path(__file__).resolve().parents[1]
+    with RunnerSession(root) as session:
+        source = "import torch\nthreads = torch.get_num_threads()\nversion = torch.__version__\n"
+        session.request({"op": "load_source", "name": "threads_probe", "source": source}, timeout=120)
+        assert session.get("threads_probe.threads") == 1
+        assert session.get("threads_probe.version") == torch.__version__
+
+
 # -- saved state_dict files ------------------------------------------------------------------------------------------
 class _RunsCode:
     def __reduce__(self) -> tuple:

@@ -5,6 +5,8 @@ the student's functions and modules, and send back numpy arrays (float64) and pl
 loop is here too. Nothing here knows an expected value or a label the judge evaluates with.
 """
 
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -14,35 +16,35 @@ NO_GRAPH = ("does not depend on its inputs through autograd: compute it with tor
             "(not under torch.no_grad(), without .detach(), .data, .item() or a detour through numpy)")
 
 
-def _tensors(value, grad):
+def _tensors(value: Any, grad: bool) -> Any:
     """Arrays (at any depth of lists) as new float tensors, requiring gradients when GRAD."""
     if isinstance(value, list):
         return [_tensors(v, grad) for v in value]
     return torch.tensor(np.asarray(value)).requires_grad_(grad)
 
 
-def _array(value, what):
+def _array(value: Any, what: str) -> np.ndarray:
     """A tensor's values as a float64 array; TypeError naming WHAT when VALUE is not a tensor."""
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{what} returned a {type(value).__name__}, not a torch.Tensor")
     return value.detach().cpu().to(torch.float64).numpy()
 
 
-def _grads(value):
+def _grads(value: Any) -> Any:
     """The .grad of every tensor (at any depth of lists) as arrays, None where backward did not reach."""
     if isinstance(value, list):
         return [_grads(v) for v in value]
     return None if value.grad is None else value.grad.detach().to(torch.float64).numpy()
 
 
-def _backward(out, dout, what):
+def _backward(out: torch.Tensor, dout: np.ndarray, what: str) -> None:
     """Backpropagates DOUT (an array of OUT's shape) from OUT; ValueError when OUT is not part of a graph."""
     if not out.requires_grad:
         raise ValueError(f"the result of {what} {NO_GRAPH}")
     out.backward(torch.as_tensor(np.asarray(dout), dtype=out.dtype))
 
 
-def call(fn, args, dout, what):
+def call(fn: Any, args: list[Any], dout: np.ndarray | None, what: str) -> dict[str, Any]:
     """fn(*args) on tensors made from ARGS (arrays, or lists of arrays such as params), all requiring gradients.
 
     Returns {"out": the result as an array} and, when DOUT is given and has the result's shape, "grads": the
@@ -56,7 +58,7 @@ def call(fn, args, dout, what):
     return answer
 
 
-def draw(fn, args, seed, what):
+def draw(fn: Any, args: list[Any], seed: int, what: str) -> dict[str, Any]:
     """fn(*args) with torch's generator seeded by SEED: the tensor's values and how autograd sees it."""
     torch.manual_seed(seed)
     w = fn(*args)
@@ -64,7 +66,7 @@ def draw(fn, args, seed, what):
             "requires_grad": bool(w.requires_grad), "is_leaf": bool(w.is_leaf)}
 
 
-def build(factory, args, kwargs, seed, what):
+def build(factory: Any, args: list[Any], kwargs: dict[str, Any], seed: int, what: str) -> nn.Module:
     """factory(*args, **kwargs) with torch's generator seeded by SEED; TypeError unless it is an nn.Module."""
     torch.manual_seed(seed)
     model = factory(*args, **kwargs)
@@ -73,12 +75,12 @@ def build(factory, args, kwargs, seed, what):
     return model
 
 
-def parameters(model, values):
+def parameters(model: nn.Module, values: bool) -> list[list[Any]]:
     """[[name, shape]] of model.named_parameters(), in order, with the values (arrays) as a third item if VALUES."""
     return [[name, list(p.shape)] + ([_array(p, name)] if values else []) for name, p in model.named_parameters()]
 
 
-def set_parameters(model, values):
+def set_parameters(model: nn.Module, values: dict[str, np.ndarray]) -> None:
     """Copies VALUES ({parameter name: array}) into the model's parameters."""
     params = dict(model.named_parameters())
     with torch.no_grad():
@@ -86,7 +88,7 @@ def set_parameters(model, values):
             params[name].copy_(torch.as_tensor(np.asarray(value)))
 
 
-def forward_backward(model, x, dout, what):
+def forward_backward(model: nn.Module, x: np.ndarray, dout: np.ndarray, what: str) -> dict[str, Any]:
     """The model's scores for the images X and, when DOUT has their shape, the gradients of sum(scores * dout)
     with respect to every parameter: {"out": array, "grads": {name: array or None}}."""
     model.zero_grad(set_to_none=True)
@@ -98,7 +100,7 @@ def forward_backward(model, x, dout, what):
     return answer
 
 
-def _layer(layer):
+def _layer(layer: nn.Module) -> dict[str, Any]:
     """What the architecture test needs to know of one layer of an nn.Sequential."""
     info = {"type": type(layer).__name__, "kind": "other"}
     if isinstance(layer, nn.Conv2d):
@@ -115,14 +117,14 @@ def _layer(layer):
     return info
 
 
-def layers(model, what):
+def layers(model: nn.Module, what: str) -> list[dict[str, Any]]:
     """The layers of an nn.Sequential, described; TypeError when MODEL is another kind of module."""
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"{what} returned a {type(model).__name__}, not a torch.nn.Sequential")
     return [_layer(layer) for layer in model]
 
 
-def train(model, X, y, recipe):
+def train(model: nn.Module, X: np.ndarray, y: np.ndarray, recipe: dict[str, Any]) -> np.ndarray:
     """The grader's training loop: cross-entropy loss, torch.optim.Adam with recipe's learning_rate over
     model.parameters(), recipe's epochs of minibatches of recipe's batch_size in an order seeded by recipe's seed.
 
@@ -153,7 +155,7 @@ def train(model, X, y, recipe):
     return np.array(losses)
 
 
-def scores(model, X, batch_size, what):
+def scores(model: nn.Module, X: np.ndarray, batch_size: int, what: str) -> np.ndarray:
     """The model's scores for the images X, in evaluation mode and without gradients: an array (N, classes)."""
     model.eval()
     images = torch.tensor(np.asarray(X))
@@ -162,7 +164,7 @@ def scores(model, X, batch_size, what):
                                for start in range(0, len(images), batch_size)])
 
 
-def load_state(model, path, what):
+def load_state(model: nn.Module, path: str, what: str) -> None:
     """Loads the state_dict saved at PATH into the model (torch.load with weights_only=True: tensors and plain
     containers only, never other objects) and switches it to evaluation mode."""
     state = torch.load(path, map_location="cpu", weights_only=True)
