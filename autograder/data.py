@@ -49,6 +49,9 @@ def source_key(source: Path) -> str:
 
 def prepare(source: Path, cache: Path) -> Path:
     """The folder of grading data made from the CIFAR-10 folder SOURCE, under CACHE (built only when out of date)."""
+    from autograder import torch_data
+
+    torch_data.prepare(source, cache)  # the PyTorch tests' arrays (judge only), in a folder beside this one
     folder = Path(cache) / FOLDER
     key = source_key(source)
     if _stamp(folder) == key and all(_path(folder, name).is_file() for name in NAMES):

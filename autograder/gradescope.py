@@ -18,17 +18,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from autograder.packages import TORCH_INDEX, runtime_requirements
+
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ["autograder", "cs231n", "requirements.txt"]
 SKIP_PARTS = {"__pycache__", "cifar-10-batches-py", ".pytest_cache"}
-RUNTIME = ("numpy", "matplotlib", "pyseccomp")  # what the grader and the runner import, pinned by requirements.txt
-
-
-def runtime_requirements() -> list[str]:
-    """RUNTIME's lines of requirements.txt ('numpy==2.4.6', ...)."""
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
-    pins = {line.split("==")[0].strip().lower(): line.strip() for line in lines if "==" in line}
-    return [pins[name] for name in RUNTIME]
 
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -41,7 +35,7 @@ cd /autograder/source
 python3 -m venv /autograder/venv
 chmod -R a+rX /autograder/venv
 /autograder/venv/bin/pip install -q --upgrade pip
-/autograder/venv/bin/pip install -q {requirements}
+/autograder/venv/bin/pip install -q {requirements} --extra-index-url {torch_index}
 /autograder/venv/bin/python cs231n/datasets/get_cifar10.py --dest /autograder/source/cifar-10-batches-py
 """
 
@@ -75,7 +69,7 @@ PYTHONPATH="$root/source" "$python" -m autograder.gradescope results "$out" "$ro
 def build(dest: Path) -> Path:
     """Write the Gradescope autograder zip to DEST."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    setup = SETUP_SH.replace("{requirements}", " ".join(runtime_requirements()))
+    setup = SETUP_SH.replace("{requirements}", " ".join(runtime_requirements())).replace("{torch_index}", TORCH_INDEX)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in (("setup.sh", setup), ("run_autograder", RUN_AUTOGRADER)):
             info = zipfile.ZipInfo(name)

@@ -65,6 +65,9 @@ def targets(sections: dict) -> list[dict]:
         found.append(_target("one complete grading with the CIFAR-10 targets, wall s <= 60",
                              one["with_data"]["wall_s"], 60, False))
     found.append(_target("one complete grading without them, wall s <= 10", one["without_data"]["wall_s"], 10, False))
+    pytorch = one["by_group"]["groups"].get("pytorch")
+    if pytorch:
+        found.append(_target("what the PyTorch tests add to one grading, wall s <= 10", pytorch["wall_s"], 10, False))
     nb = sections["nbgrader"]
     if "skipped" not in nb:
         found.append(_target("times faster than nbgrader autograde (wall) >= 10", nb["ratio_wall"], 10, True))

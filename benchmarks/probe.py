@@ -28,8 +28,10 @@ def runner_usage(session: RunnerSession) -> tuple[float, int]:
 
 
 def group_of(name: str) -> str:
-    """The test group of a test: the accuracy targets (the tests that train on CIFAR-10) or its area."""
-    return "accuracy" if framework.TEST_INFO[name]["needs_data"] else name.split(".", 1)[0]
+    """The test group of a test: the PyTorch part (all its tests), the accuracy targets (the other tests that train on
+    CIFAR-10) or its area."""
+    area = name.split(".", 1)[0]
+    return "accuracy" if framework.TEST_INFO[name]["needs_data"] and area != "pytorch" else area
 
 
 def instrumented(records: list[dict]):

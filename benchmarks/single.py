@@ -1,5 +1,6 @@
 """One complete submission (the solutions) graded with `autograder grade`: with the CIFAR-10 targets and without,
-and split by test group (layers, optim, fc_net, cnn, and the accuracy targets: the tests that need data)."""
+and split by test group (layers, optim, fc_net, cnn, the accuracy targets: the numpy tests that need data, and
+pytorch: every test of the PyTorch part); the PyTorch tests also alone, for the runner's peak with torch loaded."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from benchmarks.measure import checked, measured, median_of, run
 from benchmarks.workload import PYTHON, ROOT, SOLUTIONS, grade_command
 
-GROUPS = ("layers", "optim", "fc_net", "cnn", "accuracy")
+GROUPS = ("layers", "optim", "fc_net", "cnn", "accuracy", "pytorch")
 PREPARE = ("import sys; from pathlib import Path; from autograder import data; "
            "data.prepare(Path(sys.argv[1]), Path(sys.argv[2]))")
 
@@ -58,7 +59,7 @@ def by_group(work: Path, env: dict[str, str], data_options: list[str]) -> dict:
 
 def complete(work: Path, env: dict[str, str], data: Path | None, repeats: int) -> dict:
     """Section 1. With DATA (a CIFAR-10 folder): data preparation, grading with the targets (also with one BLAS thread
-    per core) and the group split with them; always: grading without them (--no-data)."""
+    per core), the group split with them and the PyTorch tests alone; always: grading without them (--no-data)."""
     out = work / "graded"
     figures: dict[str, object] = {}
     if data is not None:
@@ -68,6 +69,8 @@ def complete(work: Path, env: dict[str, str], data: Path | None, repeats: int) -
         figures["with_data_all_cores"] = grade_solutions(out, env, ["--data", str(data), "--blas-threads",
                                                                     str(len(os.sched_getaffinity(0)))], 1)
         figures["by_group"] = by_group(work, env, ["--data", str(cache / "cifar10")])
+        # The PyTorch part on its own: its runner's peak is torch's, not that of the mapped numpy training data.
+        figures["pytorch_only"] = grade_solutions(out, env, ["--data", str(data), "--tests", "pytorch."], repeats)
     figures["without_data"] = grade_solutions(out, env, ["--no-data"], repeats)
     if data is None:
         figures["by_group"] = by_group(work, env, [])

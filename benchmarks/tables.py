@@ -43,7 +43,8 @@ def machine_line(machine: dict, idle: dict) -> str:
 def single_tables(single: dict) -> str:
     runs = [("with the CIFAR-10 targets", single.get("with_data")),
             ("the same, --blas-threads = cores", single.get("with_data_all_cores")),
-            ("without them (--no-data)", single["without_data"])]
+            ("without them (--no-data)", single["without_data"]),
+            ("only the PyTorch tests (--tests pytorch.)", single.get("pytorch_only"))]
     if "data_preparation" in single:
         runs.append(("grading data preparation (once per course)", single["data_preparation"]))
     head = table(["one complete submission (solutions)", "wall s", "CPU s", "grader peak MiB", "runner peak MiB",
@@ -65,7 +66,7 @@ def nbgrader_table(nbgrader: dict, single: dict) -> str:
     if "skipped" in nbgrader:
         return f"nbgrader autograde: skipped ({nbgrader['skipped']})."
     ours = single["with_data"]
-    rows = [["`nbgrader autograde` (executes the 4 notebooks)", nbgrader["wall_s"], nbgrader["cpu_s"],
+    rows = [["`nbgrader autograde` (executes the 5 notebooks)", nbgrader["wall_s"], nbgrader["cpu_s"],
              _peak(nbgrader, "kernel"), f"{nbgrader['code_score']:g}/{nbgrader['max_code_score']:g}",
              nbgrader["others_cpu_s"]],
             ["`autograder grade` (hidden tests, CIFAR-10 targets)", ours["wall_s"], ours["cpu_s"],

@@ -25,6 +25,11 @@ TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
 IMAGE_SHAPE = (3, 32, 32)
 NUM_CLASSES = 10
+# Per-channel (red, green, blue) mean and standard deviation of the pixels of the 49,000 training images of
+# get_CIFAR10_data, scaled to [0, 1]: X = get_CIFAR10_data(subtract_mean=False)["X_train"] / 255, then
+# X.mean(axis=(0, 2, 3)) and X.std(axis=(0, 2, 3)). The PyTorch notebook normalizes its inputs with them.
+CHANNEL_MEAN = (0.4913, 0.4821, 0.4465)
+CHANNEL_STD = (0.2470, 0.2435, 0.2616)
 
 
 class _ArrayUnpickler(pickle.Unpickler):
@@ -235,3 +240,23 @@ def get_CIFAR10_data(
         for key in ("X_train", "X_val", "X_test"):
             data[key] -= mean_image
     return data
+
+
+def normalize_channels(images, dtype=np.float32):
+    """Scales images to [0, 1], then normalizes each color channel to mean 0 and standard deviation 1 with the
+    statistics of the training images (CHANNEL_MEAN and CHANNEL_STD).
+
+    Inputs:
+    - images: Array of shape (N, 3, H, W) (channels first) of pixel values 0..255, of any numeric type
+    - dtype: numpy floating point type of the result
+
+    Returns:
+    - X: Array of shape (N, 3, H, W) and type dtype, (images / 255 - CHANNEL_MEAN[c]) / CHANNEL_STD[c] for
+      channel c
+    """
+    mean = np.asarray(CHANNEL_MEAN, dtype=dtype).reshape(1, 3, 1, 1)
+    std = np.asarray(CHANNEL_STD, dtype=dtype).reshape(1, 3, 1, 1)
+    X = np.asarray(images, dtype=dtype) / dtype(255)
+    X -= mean
+    X /= std
+    return X

@@ -13,6 +13,9 @@ from generate.layout import DATA_ENV
 KERNEL = "python3"  # the python3 kernel of the interpreter running the generator
 CELL_TIMEOUT = 1800  # seconds; training cells take minutes on a small machine
 DATA_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+# What the execution creates that the solutions keep: the PyTorch notebook's trained open-ended network, which the
+# grader's tests score as the reference submission's (tests/test_mutations_pytorch.py).
+KEPT = ("best_model.pt",)
 
 
 class ExecutionFailed(RuntimeError):
@@ -56,8 +59,10 @@ def execute_notebook(notebook: Path, data_dir: Path) -> float:
 
 
 def _remove_new_files(folder: Path, before: set[Path]) -> list[str]:
-    """Removes what appeared under `folder` since `before` was listed; returns the removed files' paths."""
-    created = sorted(set(folder.rglob("*")) - before, reverse=True)  # children before their folders
+    """Removes what appeared under `folder` since `before` was listed, but the KEPT files at its top; returns the
+    removed files' paths."""
+    kept = {folder / name for name in KEPT}
+    created = sorted(set(folder.rglob("*")) - before - kept, reverse=True)  # children before their folders
     removed = []
     for path in created:
         if path.is_dir():
@@ -70,8 +75,8 @@ def _remove_new_files(folder: Path, before: set[Path]) -> list[str]:
 
 def execute_solutions(notebooks: list[Path], folder: Path, data_dir: Path) -> list[str]:
     """Executes every notebook (all of them even when one fails), printing timings, then removes what the
-    execution created under `folder` (saved models, caches): the solutions hold the notebooks with their
-    outputs and the code, nothing else.
+    execution created under `folder` (saved models, caches) but the KEPT files: the solutions hold the notebooks
+    with their outputs, the code and the trained PyTorch network, nothing else.
 
     Inputs:
     - notebooks: the solution notebooks, in order, all inside `folder`

@@ -51,7 +51,7 @@ def python_for_others() -> str:
 
     import numpy
 
-    from autograder.gradescope import runtime_requirements
+    from autograder.packages import TORCH_INDEX, runtime_requirements
 
     system = Path("/usr/bin/python3")
     if not system.exists():
@@ -68,7 +68,10 @@ def python_for_others() -> str:
         probe = [str(python), "-c", "import pyseccomp, matplotlib, numpy; print(numpy.__version__)"]
         if info is None or subprocess.run(probe, capture_output=True, text=True).stdout.strip() != numpy.__version__:
             subprocess.run([str(system), "-m", "venv", "--clear", str(folder)], check=True)
-            subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted], check=True)
+            install = [str(python), "-m", "pip", "install", "-q", *wanted]
+            # like bin/setup: the configured indexes first (a local wheel of torch's CPU build), then PyTorch's own
+            if subprocess.run(install).returncode != 0:
+                subprocess.run([*install, "--extra-index-url", TORCH_INDEX], check=True)
             folder.chmod(0o755)
     return str(python)
 

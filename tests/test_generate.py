@@ -34,7 +34,10 @@ COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.p
 NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "cifar-10-batches-py", "*.tar.gz",
                                     ".ipynb_checkpoints")
 DATA_DIR = Path(os.environ.get("CS231N_CIFAR10_DIR", "/work/shared/data/cifar-10-batches-py"))
-NOTEBOOKS = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks")
+NOTEBOOKS = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks", "PyTorch")
+# nbgrader validate and autograde execute PyTorch.ipynb with every training cut to this many iterations (the notebook's
+# CS231N_MAX_ITERATIONS); `python -m generate` executes it in full.
+QUICK_TRAINING = {"CS231N_MAX_ITERATIONS": "50"}
 MIN_SECRET_LENGTH = 15
 
 
@@ -392,14 +395,15 @@ def _student_folder(root: Path) -> Path:
         cells = [new_markdown_cell("# Title"), new_code_cell("x = 1", execution_count=1),
                  new_code_cell(""), new_code_cell("print(x)", execution_count=2)]
         nbformat.write(new_notebook(cells=cells), root / f"{name}.ipynb")
-    for name in ("__init__.py", "layers.py", "optim.py", "layer_utils.py", "classifiers/__init__.py",
-                 "classifiers/fc_net.py", "classifiers/cnn.py", "datasets/get_cifar10.py"):
+    for name in ("__init__.py", "layers.py", "optim.py", "layer_utils.py", "pytorch_models.py",
+                 "classifiers/__init__.py", "classifiers/fc_net.py", "classifiers/cnn.py", "datasets/get_cifar10.py"):
         (root / "cs231n" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "cs231n" / name).write_text("# student code\n")
     data = root / "cs231n" / "datasets" / "cifar-10-batches-py"
     data.mkdir()
     (data / "data_batch_1").write_bytes(b"\x00" * 1000)
     (root / "best_model.npz").write_bytes(b"npz")
+    (root / "best_model.pt").write_bytes(b"pt")
     return root
 
 
@@ -414,9 +418,10 @@ def test_collect_submission_builds_the_zip(tmp_path):
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(folder / "a2_submission.zip") as zf:
         names = sorted(zf.namelist())
-    code = ["__init__.py", "layers.py", "layer_utils.py", "optim.py", "classifiers/__init__.py",
+    code = ["__init__.py", "layers.py", "layer_utils.py", "optim.py", "pytorch_models.py", "classifiers/__init__.py",
             "classifiers/cnn.py", "classifiers/fc_net.py"]
-    expected = [f"{name}.ipynb" for name in NOTEBOOKS] + [f"cs231n/{name}" for name in code] + ["best_model.npz"]
+    expected = ([f"{name}.ipynb" for name in NOTEBOOKS] + [f"cs231n/{name}" for name in code]
+                + ["best_model.npz", "best_model.pt"])
     assert names == sorted(expected)
     assert "cs231n/classifiers/fc_net.py" in result.stdout and "a2_submission.zip" in result.stdout
 
@@ -453,7 +458,7 @@ def test_collect_submission_refuses_a_partly_run_notebook(tmp_path):
     assert not (folder / "a2_submission.zip").exists()
 
 
-@pytest.mark.parametrize("missing", ["BatchNormalization.ipynb", "cs231n/classifiers/cnn.py"])
+@pytest.mark.parametrize("missing", ["BatchNormalization.ipynb", "cs231n/classifiers/cnn.py", "best_model.pt"])
 def test_collect_submission_refuses_a_missing_file(tmp_path, missing):
     folder = _student_folder(tmp_path / "a2")
     (folder / missing).unlink()
@@ -468,7 +473,7 @@ def test_collect_submission_refuses_a_missing_file(tmp_path, missing):
 
 
 def _nbgrader(course: Path, *args: str) -> str:
-    result = _run([sys.executable, "-m", "nbgrader", *args], course, CS231N_CIFAR10_DIR=str(DATA_DIR))
+    result = _run([sys.executable, "-m", "nbgrader", *args], course, CS231N_CIFAR10_DIR=str(DATA_DIR), **QUICK_TRAINING)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 

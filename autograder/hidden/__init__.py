@@ -11,3 +11,6 @@ from autograder.hidden import optim  # noqa: F401
 from autograder.hidden import fc_net  # noqa: F401
 from autograder.hidden import cnn  # noqa: F401
 from autograder.hidden import accuracy  # noqa: F401
+from autograder.hidden import pytorch_barebones  # noqa: F401
+from autograder.hidden import pytorch_modules  # noqa: F401
+from autograder.hidden import pytorch_targets  # noqa: F401

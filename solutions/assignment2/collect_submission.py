@@ -1,4 +1,4 @@
-"""Builds a2_submission.zip, the file you upload: your four notebooks (run), your cs231n code, best_model.npz.
+"""Builds a2_submission.zip, the file you upload: your notebooks (run), your cs231n code, your saved models.
 
 Run it from a terminal in the assignment folder:
 
@@ -21,14 +21,17 @@ NOTEBOOKS = (
     "BatchNormalization.ipynb",
     "Dropout.ipynb",
     "ConvolutionalNetworks.ipynb",
+    "PyTorch.ipynb",
 )
 REQUIRED_CODE = (
     "cs231n/layers.py",
     "cs231n/optim.py",
     "cs231n/classifiers/fc_net.py",
     "cs231n/classifiers/cnn.py",
+    "cs231n/pytorch_models.py",
 )
 CODE = ("cs231n/*.py", "cs231n/classifiers/*.py")
+REQUIRED_MODELS = ("best_model.pt",)  # saved by PyTorch.ipynb's last part
 OPTIONAL = ("best_model.npz",)
 ZIP_NAME = "a2_submission.zip"
 
@@ -57,6 +60,9 @@ def collect(folder: Path) -> tuple[list[Path], list[str]]:
     for name in NOTEBOOKS + REQUIRED_CODE:
         if not (folder / name).is_file():
             problems.append(f"{name} is missing")
+    for name in REQUIRED_MODELS:
+        if not (folder / name).is_file():
+            problems.append(f"{name} is missing: run the last part of PyTorch.ipynb, which trains and saves it")
     for name in NOTEBOOKS:
         if (folder / name).is_file():
             problem = notebook_problem(folder / name)
@@ -64,7 +70,8 @@ def collect(folder: Path) -> tuple[list[Path], list[str]]:
                 problems.append(problem)
     code = sorted({path for pattern in CODE for path in folder.glob(pattern) if path.is_file()})
     optional = [folder / name for name in OPTIONAL if (folder / name).is_file()]
-    files = [folder / name for name in NOTEBOOKS] + code + optional
+    models = [folder / name for name in REQUIRED_MODELS]
+    files = [folder / name for name in NOTEBOOKS] + code + models + optional
     return files, problems
 
 
