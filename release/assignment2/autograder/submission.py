@@ -5,11 +5,11 @@ A PATH given to `autograder grade` may be:
   - one student's .zip, as uploaded,
   - nbgrader's submitted/ folder (submitted/<student>/assignment2/...), or a course folder holding it,
   - a folder of students' folders or zips (one submission each).
-Only what is graded leaves the submission: cs231n/**/*.py and best_model.npz, regular files only (no symlinks),
-within size limits. Zips are read member by member with the same rules (no paths outside, no bombs; names with
-Windows backslashes are read as paths). What is left out of the package (links, oversized or unreadable files) is
-named in the submission's notes. Other archives (.tar.gz, .rar...) count as submissions that cannot be graded, so
-that they are reported rather than skipped.
+Only what is graded leaves the submission: cs231n/**/*.py, best_model.npz and best_model.pt, regular files only
+(no symlinks), within size limits. Zips are read member by member with the same rules (no paths outside, no bombs;
+names with Windows backslashes are read as paths). What is left out of the package (links, oversized or unreadable
+files) is named in the submission's notes. Other archives (.tar.gz, .rar...) count as submissions that cannot be
+graded, so that they are reported rather than skipped.
 
 A student's id is exactly the name nbgrader (or the upload) gives: it is never rewritten, so that grades go to that
 id in nbgrader's gradebook. Its output folder is `folder_name(id)`, a one-to-one encoding that keeps letters, digits,
@@ -37,6 +37,8 @@ from pathlib import Path, PurePosixPath
 
 PACKAGE = "cs231n"
 MODEL_FILE = "best_model.npz"
+TORCH_MODEL_FILE = "best_model.pt"  # the PyTorch notebook's open-ended model (a state_dict)
+MODEL_FILES = (MODEL_FILE, TORCH_MODEL_FILE)
 MAX_PY_BYTES = 2 << 20
 MAX_CODE_BYTES = 16 << 20  # all the .py files together (the package is about 100 kB)
 MAX_MODEL_BYTES = 256 << 20
@@ -163,11 +165,11 @@ def _wanted(rel: PurePosixPath, code_only: bool = False) -> bool:
     """Whether a file at REL (relative to the folder holding cs231n/) is graded (CODE_ONLY: is graded code)."""
     if rel.parts and rel.parts[0] == PACKAGE:
         return rel.suffix == ".py" and "__pycache__" not in rel.parts
-    return str(rel) == MODEL_FILE and not code_only
+    return str(rel) in MODEL_FILES and not code_only
 
 
 def _limit(rel: PurePosixPath) -> int:
-    return MAX_MODEL_BYTES if str(rel) == MODEL_FILE else MAX_PY_BYTES
+    return MAX_MODEL_BYTES if str(rel) in MODEL_FILES else MAX_PY_BYTES
 
 
 @dataclass
@@ -184,7 +186,7 @@ class _Quota:
         if size > _limit(rel):
             self.sub.notes.append(f"ignored {rel}: {size} bytes is over the limit of {_limit(rel)}")
             return False
-        code = 0 if str(rel) == MODEL_FILE else size
+        code = 0 if str(rel) in MODEL_FILES else size
         if not self.full and (self.files >= MAX_FILES or self.code + code > MAX_CODE_BYTES):
             self.full = True
             self.sub.notes.append(f"stopped after {self.files} files ({self.code} bytes of code): at most "
@@ -222,7 +224,7 @@ def _stage_folder(sub: Submission, scratch: Path, code_only: bool) -> None:
     if root != sub.source:
         sub.notes.append(f"found {PACKAGE}/ in {root.relative_to(sub.source)}/ and graded it from there")
     quota = _Quota(sub)
-    for path in sorted((root / PACKAGE).rglob("*")) + [root / MODEL_FILE]:
+    for path in sorted((root / PACKAGE).rglob("*")) + [root / name for name in MODEL_FILES]:
         rel = PurePosixPath(path.relative_to(root).as_posix())
         try:
             info = path.lstat()
