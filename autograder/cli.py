@@ -148,8 +148,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         try:
             preflight.check(options)
         except preflight.PreflightFailed as exc:
-            sys.exit(f"autograder: nothing was graded: a runner started on a known-good module failed, so the "
-                     f"sandbox does not work on this machine: {exc}")
+            sys.exit(f"autograder: nothing was graded: a runner started on a known-good module failed, so this "
+                     f"machine cannot grade fairly: {exc}")
         progress = batch.Progress.for_stream(len(todo))
         try:
             batch.run(todo, options, save, workers=args.workers, scheduler=args.scheduler)

@@ -4,7 +4,9 @@ for it: `autograder grade` stops with the cause instead and writes no results.""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 
 import numpy as np
 
@@ -21,8 +23,15 @@ def double(x):
 
 def shapes(arrays):
     return {name: list(array.shape) for name, array in arrays.items()}
+
+
+def torch_version():
+    import torch
+
+    return torch.__version__
 '''
 TIMEOUT = 60.0
+TORCH_TESTS = "pytorch."  # the PyTorch tests' prefix: they need torch in the runner's and the grader's Python
 
 
 class PreflightFailed(RuntimeError):
@@ -46,6 +55,8 @@ def check(options: GradeOptions) -> None:
                 found = session.call("preflight.shapes", session.load_arrays(session.data_path, timeout=TIMEOUT))
                 if not found:
                     raise PreflightFailed(f"the runner finds no grading data (.npy files) in {options.runner_data}")
+            if any(name.startswith(TORCH_TESTS) for name in options.tests):
+                _check_torch(session)
     except SandboxUnavailable as exc:
         raise PreflightFailed(str(exc)) from None
     except CallError as exc:
@@ -54,3 +65,17 @@ def check(options: GradeOptions) -> None:
                                                 printed not in exc.describe() else "")) from None
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _check_torch(session: RunnerSession) -> None:
+    """PreflightFailed unless torch imports in the grader's Python and in the runner's."""
+    if importlib.util.find_spec("torch") is None:
+        raise PreflightFailed(f"the {TORCH_TESTS}* tests need PyTorch, which the grader's Python ({sys.executable}) "
+                              "lacks: install requirements.txt (bin/setup), or leave those tests out (--tests)")
+    try:
+        session.call("preflight.torch_version")
+    except CallError as exc:
+        if exc.type_name != "ModuleNotFoundError":
+            raise
+        raise PreflightFailed(f"the {TORCH_TESTS}* tests need PyTorch, which the runner's Python lacks "
+                              f"({exc.message}): install it there, or leave those tests out (--tests)") from None
