@@ -10,34 +10,33 @@ the images up, or remembers the labelled minibatches it was trained on, gets the
 runner never sees the evaluation set of cifar10_accuracy (autograder/data.py); the overfitting tests evaluate on
 their own 50 training images, as the notebooks do. Training stops at the first epoch that reaches the target.
 Solver.train() keeps the parameters of its best epoch, so stopping there gives the verdict of training every epoch;
-correct code just gets it sooner, and code that misses the target costs the whole recipe, as before.
+correct code gets it sooner, and code that misses the target trains the whole recipe.
 
-Recipes and margins. Epochs to the target: `python -m benchmarks.recipes CIFAR10_DIR` (the reference and the
-reference drawing its weights from the last layer to the first, seeds 231-240: 20 starts for the fully connected
-nets, 10 for the conv net), with the accuracy computed by the judge as above. Seconds: the reference in a runner with
-one BLAS thread on an unloaded machine, measured when the runner still computed the scores; the judge's own forward
-pass now costs 0.03 CPU s per epoch for the 1,000 validation images through FullyConnectedNet([100, 100]) and
-0.23-0.32 CPU s for the 50 images through the ThreeLayerConvNet (the runner no longer computes them; the trained
-parameters it sends are 1.3 and 3.3 MB).
+Recipes and margins, from `python -m benchmarks.recipes CIFAR10_DIR` (the reference and the reference drawing its
+weights from the last layer to the first, seeds 231-240: 20 starts for the fully connected nets, 10 for the conv net;
+the accuracy computed by the judge as above; the test's seconds with the runner on one BLAS thread, to be read on an
+unloaded machine). The judge's own forward pass costs 0.03 CPU s per epoch for the 1,000 validation images through
+FullyConnectedNet([100, 100]) and 0.23-0.32 CPU s for the 50 images through the ThreeLayerConvNet; the trained
+parameters the runner sends are 1.3 and 3.3 MB.
 - overfit_small: FullyConnectedNet([100, 100], weight_scale=1e-2) on 50 training images (also the validation set),
   adam 1e-3, at most 20 epochs of batches of 25. The reference reaches 100% after 8 to 14 epochs for 20 of 20
-  starts (0.2-0.3 s).
+  starts (0.2-0.3 s of training).
 - cifar10_accuracy: FullyConnectedNet([100, 100], normalization='batchnorm', weight_scale=1e-2) on the 49,000
-  training images, adam 3e-3, learning rate x 0.6 per epoch, at most 4 epochs of batches of 200 (1.9 s each).
-  The reference passes 50% after 1 epoch for 1 of the 20 starts, after 2 for 13 and after 3 for 6 (2-8 s, typically
-  4-5 s, when the runner still read the data rather than mapping it: 1.4-2.6 s less now); trained the 4 epochs,
-  its best was 52.6 to 55.3% for all 20 (the margin a correct implementation has; measured on the model's own float32
-  scores, which the judge's float64 forward pass reproduces but for near ties).
+  training images (mapped read-only in the runner), adam 3e-3, learning rate x 0.6 per epoch, at most 4 epochs of
+  batches of 200 (1.9 s each). The reference passes 50% after 1 epoch for 1 of the 20 starts, after 2 for 13 and
+  after 3 for 6; trained the 4 epochs, its best was 52.6 to 55.3% for all 20 (the margin a correct implementation
+  has; measured on the model's own float32 scores, which the judge's float64 forward pass reproduces but for near
+  ties).
   The cost is the first layer's products (3 per batch, 3072 x hidden), so it is set by the number of images seen and
-  the first layer's width. Measured before: [200, 100] with adam 2e-3 x 0.5 for 3 epochs, 52.2-54.1% at the end, in
-  10-11 s (3.3 s per epoch); [100, 100] at 2e-3 x 0.5, best 51.8-54.1% in 4 epochs; plain networks are slower still
-  ([100] reached 50.5-52.3% in 20 s): batch normalization makes the 50% reachable in seconds, at the cost that a
-  broken batchnorm also costs this test.
+  the first layer's width. The other recipes tried cost more: [200, 100] with adam 2e-3 x 0.5 for 3 epochs ends at
+  52.2-54.1% in 10-11 s (3.3 s per epoch); [100, 100] at 2e-3 x 0.5 reaches a best of 51.8-54.1% in 4 epochs; plain
+  networks are slower still ([100] reaches 50.5-52.3% in 20 s): batch normalization makes the 50% reachable in
+  seconds, at the cost that a broken batchnorm also costs this test.
 - convnet_training: ThreeLayerConvNet() (32 filters of 7 x 7, hidden 100) with weight_scale=1e-2 on 50 training
   images, adam 1e-3, at most 12 epochs of batches of 25. The reference passes 80% after 6 to 9 epochs for 10 of 10
-  seeds (1-1.8 s before the judge computed the scores); trained the 12 epochs, its best was 86-100% for 8 seeds.
-With OpenBLAS, one BLAS thread or two gave the same accuracies at every epoch of cifar10_accuracy (seed 231;
-before, the same parameters to the bit), so the grader's --blas-threads does not change these verdicts.
+  seeds (1-1.8 s of training); trained the 12 epochs, its best was 86-100% for 8 seeds.
+With OpenBLAS, one BLAS thread or two (`grade --blas-threads 1`, `2`) give the same accuracies at every epoch of
+cifar10_accuracy (seed 231), so the grader's --blas-threads does not change these verdicts.
 """
 
 from __future__ import annotations
