@@ -22,8 +22,8 @@ from autograder.submission import Submission
 from tests.mutants import ROOT
 
 PYTORCH = [name for name in framework.TESTS if name.startswith("pytorch.")]
-AREA = [name for name in PYTORCH if not framework.TEST_INFO[name]["needs_data"]]
-DATA_TESTS = [name for name in PYTORCH if framework.TEST_INFO[name]["needs_data"]]
+AREA = [name for name in PYTORCH if not framework.TEST_INFO[name].needs_data]
+DATA_TESTS = [name for name in PYTORCH if framework.TEST_INFO[name].needs_data]
 SOLUTION_MODEL = ROOT / "solutions" / "assignment2" / "best_model.pt"
 FLATTEN_USERS = frozenset({"pytorch.two_layer_fc", "pytorch.three_layer_convnet", "pytorch.module_two_layer_fc",
                            "pytorch.module_three_layer_convnet"})

@@ -49,13 +49,12 @@ from typing import Any
 import numpy as np
 
 from autograder import checks, data
-from autograder.framework import Fail, TestContext, grader_test
+from autograder.framework import CallFailed, Fail, TestContext, grader_test
 from autograder.hidden.fc_net import fcn, model_params, new_model, runner_dtype
 from autograder.hidden.variants import REFERENCE, VariantNet
 from autograder.reference import SOLVER_SOURCE
 from autograder.reference import cnn as ref_cnn
 from autograder.runner.wire import Handle
-from autograder.session import CallError
 from autograder.submission import MODEL_FILE
 
 NUM_CLASSES = 10
@@ -145,13 +144,6 @@ def trained(t: TestContext, model: Handle, arch: Architecture) -> tuple[dict[str
     return fixed, running
 
 
-def data_folder(t: TestContext) -> Path:
-    folder = t.options.get("data_host")
-    if folder is None:
-        raise Fail("the grader has no CIFAR-10 grading data (it was run without --data): this test was not run")
-    return Path(folder)
-
-
 def train_to_target(t: TestContext, solver: Handle, model: Handle, arch: Architecture, X: np.ndarray,
                     y: np.ndarray, recipe: dict[str, Any]) -> tuple[float, int]:
     """Train with SOLVER (a course Solver of MODEL, in the runner) and the student's update rule, epoch by epoch
@@ -178,7 +170,7 @@ def train_to_target(t: TestContext, solver: Handle, model: Handle, arch: Archite
                 return best, epoch
         return best, recipe["epochs"]
     finally:
-        _release(t, solver)  # it holds the training arrays
+        t.release(solver)  # it holds the training arrays (600 MB)
 
 
 def course_solver(t: TestContext, model: Handle, arrays: Any, recipe: dict[str, Any], factory: str = "Solver") -> \
@@ -186,9 +178,10 @@ def course_solver(t: TestContext, model: Handle, arrays: Any, recipe: dict[str, 
     """The course's Solver (with solver_epoch.py) in the runner, built by grader_solver.FACTORY(MODEL, ARRAYS,
     **recipe['solver'])."""
     try:
-        t.session.load_source("grader_solver", SOLVER_SOURCE + "\n\n" + EPOCH_SOURCE)
-    except CallError as exc:
-        raise Fail(f"the course's Solver could not be loaded with your cs231n package: {exc.describe()}") from None
+        t.load_source("grader_solver", SOLVER_SOURCE + "\n\n" + EPOCH_SOURCE, what="the course's Solver")
+    except CallFailed as exc:
+        raise Fail(f"the course's Solver could not be loaded with your cs231n package: {exc.error.describe()}") \
+            from None
     return t.call(f"grader_solver.{factory}", model, arrays, verbose=False, what="Solver(...)", **recipe["solver"])
 
 
@@ -201,7 +194,7 @@ def accuracy(t: TestContext, model: Handle, arch: Architecture, X: np.ndarray, y
 def overfit(t: TestContext, model: Handle, recipe: dict[str, Any], arch: Architecture) -> None:
     """Train MODEL on the first recipe['num_train'] training images (also the Solver's validation set) to
     recipe['target'] training accuracy, measured by the judge on those images."""
-    X, y = data.load(data_folder(t), "X_small", "y_small")
+    X, y = data.load(t.grading_data(), "X_small", "y_small")
     X, y = X[: recipe["num_train"]], y[: recipe["num_train"]]
     solver = course_solver(t, model, {"X_train": X, "y_train": y, "X_val": X, "y_val": y}, recipe)
     verdict(t, *train_to_target(t, solver, model, arch, X, y, recipe), recipe, arch.what, "training")
@@ -235,18 +228,18 @@ def cifar10_accuracy(t: TestContext) -> None:
     r = CIFAR10
     arch = Architecture("FullyConnectedNet([100, 100], normalization='batchnorm')", tuple(r["hidden"]),
                         r["normalization"])
-    X_val, y_val = data.load(data_folder(t), "X_val", "y_val")
+    X_val, y_val = data.load(t.grading_data(), "X_val", "y_val")
     model = fcn(t, r["hidden"], dtype="float32", input_dim=INPUT_DIM, num_classes=NUM_CLASSES,
                 normalization=r["normalization"], weight_scale=r["weight_scale"], reseed=r["seed"])
     try:
-        arrays = t.session.load_arrays(t.options["data_runner"], timeout=FETCH_TIMEOUT)
-    except CallError as exc:
-        raise Fail(f"the grading data could not be loaded in the runner: {exc.describe()}") from None
+        arrays = t.load_grading_arrays(what="the grading data", timeout=FETCH_TIMEOUT)
+    except CallFailed as exc:
+        raise Fail(f"the grading data could not be loaded in the runner: {exc.error.describe()}") from None
     try:
         solver = course_solver(t, model, arrays, r, factory="training_solver")
         reached = train_to_target(t, solver, model, arch, X_val, y_val, r)
     finally:
-        _release(t, arrays)
+        t.release(arrays)
     verdict(t, *reached, r, arch.what, "validation")
 
 
@@ -255,7 +248,7 @@ def convnet_training(t: TestContext) -> None:
     """Your ThreeLayerConvNet (default sizes), the course's Solver and your adam overfit 50 CIFAR-10 training
     images: at least 80% training accuracy within 12 epochs (the judge computes it from the trained parameters)."""
     r = CONVNET
-    model = new_model(t, "cnn.ThreeLayerConvNet", weight_scale=r["weight_scale"], dtype=runner_dtype(t, "float32"),
+    model = new_model(t, "cnn.ThreeLayerConvNet", weight_scale=r["weight_scale"], dtype=runner_dtype("float32"),
                       reseed=r["seed"])
     overfit(t, model, r, Architecture("ThreeLayerConvNet", convnet=True))
 
@@ -264,14 +257,14 @@ def convnet_training(t: TestContext) -> None:
 def best_model_accuracy(t: TestContext) -> None:
     """Reported, not graded: the validation accuracy of the submitted best_model.npz, loaded with your
     model_io.load_model, computed by the judge from the loaded parameters (the notebook asks for at least 50%)."""
-    if not (t.session.submission / MODEL_FILE).is_file():
+    if not (t.submission / MODEL_FILE).is_file():
         t.note(f"the submission has no {MODEL_FILE} at its root: nothing to evaluate")
         return
-    model = t.call("model_io.load_model", f"{t.options['submission_runner']}/{MODEL_FILE}",
+    model = t.call("model_io.load_model", t.in_runner(MODEL_FILE),
                    what=f"model_io.load_model('{MODEL_FILE}')")
     if not isinstance(model, Handle):
         raise Fail(f"model_io.load_model('{MODEL_FILE}') did not return a model object")
-    X_val, y_val = data.load(data_folder(t), "X_val", "y_val")
+    X_val, y_val = data.load(t.grading_data(), "X_val", "y_val")
     acc = accuracy(t, model, _saved_architecture(t, model), X_val, y_val)
     t.note(f"{MODEL_FILE}: validation accuracy {acc:.1%} on the 1,000 validation images")
     with t.part(f"{MODEL_FILE} reaches 50% validation accuracy"):
@@ -309,9 +302,3 @@ def _recipe(recipe: dict[str, Any]) -> str:
             f"{recipe['epochs']} epochs of batches of {s['batch_size']}")
 
 
-def _release(t: TestContext, *handles: Handle) -> None:
-    """Let the runner free objects it holds for the judge (the training arrays take 600 MB)."""
-    try:
-        t.session.request({"op": "release", "handles": [h.id for h in handles]})
-    except CallError:
-        pass
