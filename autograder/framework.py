@@ -6,9 +6,14 @@ A test is a function that takes a :class:`TestContext` and talks to the student'
     def affine_forward(t: TestContext) -> None:
         x = t.rng.standard_normal((3, 4, 5))
         ...
-        out, _ = t.unpack(t.call("layers.affine_forward", x, w, b), 2, "affine_forward")
+        out, _ = checks.unpack(t.call("layers.affine_forward", x, w, b), 2, "affine_forward", "(out, cache)")
         with t.part("output on odd shapes", weight=2):
-            t.close("affine_forward: out", out, expected, tol=1e-9)
+            checks.close("affine_forward: out", out, expected, tol=1e-9)
+
+The context's calls (call, get, set, signature, import_module, load_source, load_grading_arrays, release) run in the
+student's runner and turn its failures into `Fail` (a `CallFailed`, carrying the runner's error); the grading run
+reaches the test as typed values: `t.partial` (the rubric's shares), `t.grading_data()` (the judge's CIFAR-10
+folder), `t.submission` and `t.in_runner(path)` (the submission's files as the judge and the runner see them).
 
 Scoring: a test scores 1 when it ends without `Fail`; with parts, the weighted share of parts that passed; a `Fail`
 outside any part (the function raised, returned the wrong kind of value) scores 0. A test may also
