@@ -228,9 +228,9 @@ def best_model():
 
 @pytest.mark.slow
 def test_a_network_fit_to_the_validation_images_fails_the_unseen_images(grading_data: Path, tmp_path: Path) -> None:
-    from autograder import data, torch_data
+    from autograder import torch_data
 
-    X_val, y_val = data.load(torch_data.folder_beside(grading_data), "X_val", "y_val")
+    X_val, y_val = torch_data.load(torch_data.folder_beside(grading_data), "X_val", "y_val")
     # The state_dict of MEMORIZER's network: the validation images and their labels, as tensors.
     torch.save({"images": torch.from_numpy(X_val.reshape(1000, -1)), "labels": torch.from_numpy(y_val)},
                tmp_path / "memorizer.pt")

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import data, state_dict_file, torch_data
+from autograder import state_dict_file, torch_data
 from autograder.framework import Fail, TestContext, grader_test
 from autograder.hidden.pytorch_common import probe, start, student
 from autograder.hidden.pytorch_modules import build
@@ -48,7 +48,7 @@ SCORE_BATCH = 250
 
 def arrays(t: TestContext, *names: str) -> tuple[np.ndarray, ...]:
     """The PyTorch tests' arrays NAMES (judge side)."""
-    return data.load(torch_data.folder_beside(t.grading_data()), *names)
+    return torch_data.load(torch_data.folder_beside(t.grading_data()), *names)
 
 
 def accuracy(t: TestContext, model: Handle, X: np.ndarray, y: np.ndarray, what: str) -> float:
