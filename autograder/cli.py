@@ -13,6 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from autograder import sandbox
+from autograder.session import CALL_TIMEOUT
 from autograder.submission import Submission, SubmissionError, clashes, discover
 
 try:  # the course's grader; the students' copy in the release has only the public checks
@@ -36,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--no-data", action="store_true", help="skip the tests that train on CIFAR-10")
     g.add_argument("--student", action="append", metavar="ID", help="grade only this student (again), repeatable")
     g.add_argument("--force", action="store_true", help="regrade students that already have results")
-    g.add_argument("--timeout", type=float, default=20.0, help="seconds per call into student code (default 20)")
+    g.add_argument("--timeout", type=float, default=CALL_TIMEOUT,
+                   help=f"seconds per call into student code (default {CALL_TIMEOUT:g})")
     g.add_argument("--unsandboxed", action="store_true",
                    help="run student code WITHOUT bubblewrap: it can then read and change your files, use the "
                         "network and leave processes behind. Only for trusted code on machines without bwrap.")

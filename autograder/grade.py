@@ -17,7 +17,7 @@ from pathlib import Path
 import autograder.hidden  # noqa: F401 - registers the hidden tests (also in pool and Dask workers)
 from autograder import data, framework, sandbox
 from autograder.rubric import Rubric, parse_time
-from autograder.session import RunnerSession
+from autograder.session import CALL_TIMEOUT, RunnerSession
 from autograder.submission import Submission, SubmissionError, stage
 
 DECIMALS = 2  # scores are rounded to this many decimals where they are computed and shown with them everywhere
@@ -38,7 +38,7 @@ class GradeOptions:
     sandboxed: bool = True
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     data: Path | None = None
-    call_timeout: float = 20.0
+    call_timeout: float = CALL_TIMEOUT
 
     @property
     def runner_data(self) -> Path | None:
@@ -84,9 +84,9 @@ class SubmissionResult:
 
 def selected_tests(names: list[str] | None, with_data: bool) -> list[str]:
     """The registered tests to run: NAMES (exact names or prefixes such as 'layers.'), minus those needing data."""
-    hidden = [n for n in framework.TESTS if framework.TEST_INFO[n]["suite"] == "hidden"]
+    hidden = [n for n in framework.TESTS if framework.TEST_INFO[n].suite == "hidden"]
     chosen = [n for n in hidden if not names or any(n == p or n.startswith(p) for p in names)]
-    return [n for n in chosen if with_data or not framework.TEST_INFO[n]["needs_data"]]
+    return [n for n in chosen if with_data or not framework.TEST_INFO[n].needs_data]
 
 
 def grade(sub: Submission, options: GradeOptions) -> SubmissionResult:
@@ -110,13 +110,7 @@ def _graded(sub: Submission, options: GradeOptions, scratch: Path, start: float)
     outcomes: list[framework.Outcome] = []
     session = RunnerSession(root, sandboxed=options.sandboxed, limits=options.limits, data=options.runner_data,
                             call_timeout=options.call_timeout, deadline=start + budget, budget_seconds=budget)
-    context = {
-        "partial": options.rubric.partial,
-        "data_host": options.data,
-        "data_runner": session.data_path,
-        "submission_runner": session.submission_path,
-        "notes": sub.notes,
-    }
+    context = framework.Grading(options.rubric.partial, options.data)
     with session:
         for name in options.tests:
             if time.monotonic() - start >= budget:

@@ -81,19 +81,13 @@ def backward_test(
         verdict = checks.consistent(own_forward, inputs, dout, shaped, t.rng, consistency_tol)
     except Fail as exc:
         verdict = checks.Consistency(False, float("inf"), f"it failed: {exc}")
-    if verdict.ok and not _forward_matches(own_forward, inputs, ref_out, alt_outs):
-        fraction = float(t.options.get("partial", {}).get("backward_matches_wrong_forward", 0.5))
-        t.award(fraction, f"your {backward} is consistent with your {forward} (numerical gradient "
-                f"error {verdict.error:.1e}), but {forward} itself is wrong: fix the forward pass; partial credit")
-        raise Fail("; ".join(failures))
-    if verdict.ok:
-        raise Fail("; ".join(failures) + " (the gradients pass a numerical check along a few random directions but "
-                   "not the full comparison: look for an error in a part of the gradient that only some inputs reach)")
-    if verdict.why:
-        raise Fail("; ".join(failures) + f" (not compared with numerical gradients of your own {forward}: "
-                   f"{verdict.why})")
-    raise Fail("; ".join(failures) + f" (they also disagree with numerical gradients of your own {forward}: "
-               "the backward pass itself is wrong)")
+    found = checks.backward_verdict(verdict, lambda: _forward_matches(own_forward, inputs, ref_out, alt_outs),
+                                    f"numerical gradients of your own {forward}")
+    if found.partial:
+        t.award(t.partial.backward_matches_wrong_forward, f"your {backward} is consistent with your {forward} "
+                f"(numerical gradient error {verdict.error:.1e}), but {forward} itself is wrong: fix the forward pass; "
+                "partial credit")
+    raise Fail("; ".join(failures) + found.why)
 
 
 def _compare(t: TestContext, backward: str, names: Sequence[str], grads: Sequence[Any], expected: Sequence[Any],

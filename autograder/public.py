@@ -123,7 +123,7 @@ def check(sub: Submission, sandboxed: bool = True) -> int:
     import tempfile
     from pathlib import Path
 
-    names = [n for n in TESTS if TEST_INFO[n]["suite"] == "public"]
+    names = [n for n in TESTS if TEST_INFO[n].suite == "public"]
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
         root = stage(sub, Path(scratch) / "submission")
         for note in sub.notes:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from autograder.framework import MAX_SHAPE_SHARE, TEST_INFO, TESTS
+from autograder.framework import MAX_SHAPE_SHARE, TEST_INFO, TESTS, PartialCredit
 
 DEFAULT = Path(__file__).with_name("rubric.toml")
-# The [partial] settings the tests read, with their allowed ranges.
+# The [partial] settings the tests read (framework.PartialCredit's fields), with their allowed ranges.
 PARTIAL_BOUNDS = {
     "backward_matches_wrong_forward": (0.0, 1.0),
     "shape_only": (0.0, MAX_SHAPE_SHARE),
@@ -60,7 +60,7 @@ DEFAULT_BUDGET_SECONDS = 600.0
 @dataclass(frozen=True)
 class Rubric:
     points: dict[str, float]
-    partial: dict[str, float] = field(default_factory=dict)
+    partial: PartialCredit
     late: LatePolicy = field(default_factory=LatePolicy)
     budget_seconds: float = DEFAULT_BUDGET_SECONDS  # wall-clock time one submission may take in all
 
@@ -73,7 +73,7 @@ def registered() -> set[str]:
     """The names of the graded (hidden) tests registered in this process."""
     import autograder.hidden  # noqa: F401 - registers them
 
-    return {name for name in TESTS if TEST_INFO[name]["suite"] == "hidden"}
+    return {name for name in TESTS if TEST_INFO[name].suite == "hidden"}
 
 
 def load(path: Path | None = None, known: set[str] | None = None) -> Rubric:
@@ -111,7 +111,7 @@ def load(path: Path | None = None, known: set[str] | None = None) -> Rubric:
     return Rubric({k: float(v) for k, v in points.items()}, partial, policy, float(budget))
 
 
-def _partial(path: Path, table: dict) -> dict[str, float]:
+def _partial(path: Path, table: dict) -> PartialCredit:
     """The [partial] table, every known key present, numeric and within its bounds."""
     unknown = sorted(set(table) - set(PARTIAL_BOUNDS))
     missing = sorted(set(PARTIAL_BOUNDS) - set(table))
@@ -127,4 +127,4 @@ def _partial(path: Path, table: dict) -> dict[str, float]:
             raise RubricError(f"rubric {path}: [partial] {key} must be a number from {low:g} to {high:g}, not "
                               f"{value!r}")
         partial[key] = float(value)
-    return partial
+    return PartialCredit(**partial)

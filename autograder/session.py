@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,12 @@ from autograder import cgroups, identity, sandbox, syscalls
 from autograder.runner import wire
 from autograder.runner.wire import Handle
 
+CALL_TIMEOUT = 20.0  # seconds per call into student code (`grade --timeout`); correct calls take milliseconds
+# The runner of generation G numbers its handles from G * HANDLE_BLOCK + 1, so a handle of an earlier runner (id at
+# most G * HANDLE_BLOCK) is refused as stale: a block holds far more handles than one runner hands out (one per
+# returned object that stays in the runner), and ids stay exact in JSON (below 2**53) for 9 million restarts.
 HANDLE_BLOCK = 10**9
-OUTPUT_TAIL = 16 << 10
+OUTPUT_TAIL = 16 << 10  # bytes of the runner's printed output kept while it runs (the feedback shows less)
 STARTUP_TIMEOUT = 60.0  # seconds for a runner to start (bubblewrap, Python, numpy; about 0.3 s on an idle machine)
 # The size of an answer is capped in proportion to its request: the tests' inputs are small, and what a function
 # returns for them (outputs, caches, gradients) is a few times their size. Models and training stay in the runner.
@@ -104,7 +108,7 @@ class RunnerSession:
         sandboxed: bool = True,
         limits: sandbox.Limits | None = None,
         data: Path | None = None,
-        call_timeout: float = 20.0,
+        call_timeout: float = CALL_TIMEOUT,
         hung_timeout: float = HUNG_TIMEOUT,
         deadline: float | None = None,
         budget_seconds: float = 0.0,
@@ -340,19 +344,17 @@ class RunnerSession:
             except OSError:
                 pass
 
-    def close(self) -> None:
+    def __enter__(self) -> RunnerSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """End the runner, give back its user and remove its private copy of the submission."""
         self.stop()
         if self.user is not None:
             self.user.release()
             self.user = None
         if self._private is not None:
             shutil.rmtree(self._private, ignore_errors=True)
-
-    def __enter__(self) -> RunnerSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- requests ------------------------------------------------------------------------------------------
     def _exit_code(self, wait: float = 5.0) -> int | None:
@@ -363,7 +365,7 @@ class RunnerSession:
             return None
 
     def _printed(self) -> str:
-        return self.output.tail.decode("utf-8", "replace")[-4000:]
+        return self.output.tail.decode("utf-8", "replace")[-wire.MAX_TEXT:]
 
     def _fail(self, kind: str, message: str) -> CallError:
         error = CallError(kind, message, output=self._printed())
@@ -482,12 +484,21 @@ class RunnerSession:
     def signature(self, target: str) -> list[tuple[str, str, bool]]:
         return [tuple(p) for p in self.request({"op": "signature", "target": target})]
 
-    def load_source(self, name: str, source: str) -> None:
-        self.request({"op": "load_source", "name": name, "source": source})
+    def import_module(self, module: str) -> None:
+        """Import cs231n.MODULE in the runner ('classifiers.fc_net')."""
+        self.request({"op": "import", "module": module})
+
+    def load_source(self, name: str, source: str, timeout: float | None = None) -> None:
+        """Run SOURCE in the runner as module cs231n.NAME."""
+        self.request({"op": "load_source", "name": name, "source": source}, timeout)
 
     def load_arrays(self, folder: str, timeout: float | None = None) -> Handle:
         """A handle to {name: array} for the .npy files of FOLDER (a runner path), memory-mapped read-only."""
         return self.request({"op": "load_arrays", "folder": folder}, timeout)
+
+    def release(self, handles: Iterable[Handle]) -> None:
+        """Let the runner drop the objects HANDLES stand for."""
+        self.request({"op": "release", "handles": [h.id for h in handles]})
 
 
 def answer_limit(request_bytes: int) -> int:

@@ -8,7 +8,7 @@ data_utils.normalize_channels (float32 images of shape (N, 3, 32, 32)):
     X_val, y_val       the 1,000 validation images (training images 49,000 .. 49,999)
     X_test, y_test     the first 1,000 test images
 
-(data.load reads them.) The runner never mounts this folder: the judge sends it images (and, to train on, the
+(`load` reads them.) The runner never mounts this folder: the judge sends it images (and, to train on, the
 training labels) and computes every accuracy itself. The folder is rebuilt when the batches change (data.source_key,
 recorded in STAMP).
 """
@@ -52,6 +52,11 @@ def prepare(source: Path, cache: Path) -> Path:
         os.replace(partial, folder / f"{name}.npy")
     (folder / STAMP).write_text(json.dumps({"key": key}) + "\n")
     return folder
+
+
+def load(folder: Path, *names: str) -> tuple[np.ndarray, ...]:
+    """The arrays NAMES of the PyTorch tests' FOLDER (only those files are read)."""
+    return tuple(np.load(Path(folder) / f"{name}.npy", allow_pickle=False) for name in names)
 
 
 def folder_beside(prepared: Path) -> Path:

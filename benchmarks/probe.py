@@ -31,17 +31,17 @@ def group_of(name: str) -> str:
     """The test group of a test: the PyTorch part (all its tests), the accuracy targets (the other tests that train on
     CIFAR-10) or its area."""
     area = name.split(".", 1)[0]
-    return "accuracy" if framework.TEST_INFO[name]["needs_data"] and area != "pytorch" else area
+    return "accuracy" if framework.TEST_INFO[name].needs_data and area != "pytorch" else area
 
 
 def instrumented(records: list[dict]):
     """framework.run_test, recording each test's costs into RECORDS."""
     run_test = framework.run_test
 
-    def timed(name: str, session: RunnerSession, context: dict) -> framework.Outcome:
+    def timed(name: str, session: RunnerSession, grading: framework.Grading) -> framework.Outcome:
         cpu0, _ = runner_usage(session)
         judge0, wall0 = time.thread_time(), time.perf_counter()
-        outcome = run_test(name, session, context)
+        outcome = run_test(name, session, grading)
         wall, judge = time.perf_counter() - wall0, time.thread_time() - judge0
         cpu1, peak = runner_usage(session)
         records.append({"test": name, "group": group_of(name), "wall_s": wall, "judge_cpu_s": judge,

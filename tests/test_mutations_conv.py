@@ -99,7 +99,7 @@ FEEDBACK = {
     "group norm dgamma of shape (C,)": Feedback(
         fail={SGN_BWD: {"spatial_groupnorm_backward: dgamma has shape (6,)"}},
         text="spatial_groupnorm_backward: dgamma has shape (6,): values right, shape should be (1, C, 1, 1)",
-        score={SGN_BWD: 1 - rubric.load().partial["shape_only"]}),
+        score={SGN_BWD: 1 - rubric.load().partial.shape_only}),
     "group norm output broadcast to (1, N, C, H, W)": Feedback(
         text="spatial_groupnorm_forward: out has shape (1, 2, 6, 3, 5) but should have shape (2, 6, 3, 5) like x"),
     # The backward is right for the per-channel forward: half of the two settings it gets wrong (weights 2 and 1 of

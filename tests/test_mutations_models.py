@@ -18,9 +18,9 @@ from autograder.submission import Submission
 from tests.mutants import ROOT, Mutant, check, make
 
 AREA = [name for name in framework.TESTS if name.startswith(("optim.", "fc_net.", "cnn."))
-        and not framework.TEST_INFO[name]["needs_data"]]
+        and not framework.TEST_INFO[name].needs_data]
 DATA_TESTS = [name for name in framework.TESTS if name.startswith(("fc_net.", "cnn."))
-              and framework.TEST_INFO[name]["needs_data"]]
+              and framework.TEST_INFO[name].needs_data]
 DROPOUT = frozenset({"fc_net.fcn_dropout"})  # its gradient part checks the plain path's backward too
 NORMALIZED = frozenset({"fc_net.fcn_batchnorm", "fc_net.fcn_layernorm"})  # share the backward loop's bookkeeping
 

@@ -22,8 +22,8 @@ from autograder.submission import Submission
 from tests.mutants import ROOT
 
 PYTORCH = [name for name in framework.TESTS if name.startswith("pytorch.")]
-AREA = [name for name in PYTORCH if not framework.TEST_INFO[name]["needs_data"]]
-DATA_TESTS = [name for name in PYTORCH if framework.TEST_INFO[name]["needs_data"]]
+AREA = [name for name in PYTORCH if not framework.TEST_INFO[name].needs_data]
+DATA_TESTS = [name for name in PYTORCH if framework.TEST_INFO[name].needs_data]
 SOLUTION_MODEL = ROOT / "solutions" / "assignment2" / "best_model.pt"
 FLATTEN_USERS = frozenset({"pytorch.two_layer_fc", "pytorch.three_layer_convnet", "pytorch.module_two_layer_fc",
                            "pytorch.module_three_layer_convnet"})
@@ -228,9 +228,9 @@ def best_model():
 
 @pytest.mark.slow
 def test_a_network_fit_to_the_validation_images_fails_the_unseen_images(grading_data: Path, tmp_path: Path) -> None:
-    from autograder import data, torch_data
+    from autograder import torch_data
 
-    X_val, y_val = data.load(torch_data.folder_beside(grading_data), "X_val", "y_val")
+    X_val, y_val = torch_data.load(torch_data.folder_beside(grading_data), "X_val", "y_val")
     # The state_dict of MEMORIZER's network: the validation images and their labels, as tensors.
     torch.save({"images": torch.from_numpy(X_val.reshape(1000, -1)), "labels": torch.from_numpy(y_val)},
                tmp_path / "memorizer.pt")

@@ -197,7 +197,7 @@ def test_pytorch_grading_data_is_the_notebooks_preprocessing(cifar10_dir: Path, 
     folder = torch_data.prepare(cifar10_dir, tmp_path)
     assert folder == torch_data.folder_beside(tmp_path / data.FOLDER)
     notebook = load_cifar10_tensors(num_training=49000, cifar10_dir=cifar10_dir)
-    arrays = dict(zip(torch_data.NAMES, data.load(folder, *torch_data.NAMES), strict=True))
+    arrays = dict(zip(torch_data.NAMES, torch_data.load(folder, *torch_data.NAMES), strict=True))
     for name in ("X_val", "y_val", "X_test", "y_test"):
         np.testing.assert_array_equal(arrays[name], notebook[name].numpy())
     np.testing.assert_array_equal(arrays["X_train"], notebook["X_train"][: torch_data.NUM_TRAIN].numpy())

@@ -705,10 +705,9 @@ def test_without_bwrap_a_sandboxed_session_is_refused(package: Path, monkeypatch
 
 
 def test_closing_the_session_ends_the_runner_and_removes_its_cgroups(package: Path) -> None:
-    s = open_session(package, True)
-    s.call("hostile.ok")
-    pid, groups = s.proc.pid, list(s.cgroup.groups.values())
-    s.close()
+    with open_session(package, True) as s:
+        s.call("hostile.ok")
+        pid, groups = s.proc.pid, list(s.cgroup.groups.values())
     assert not alive(pid) and not any(path.exists() for path in groups)
 
 

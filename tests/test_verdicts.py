@@ -19,9 +19,9 @@ from autograder.reference import layers as ref_layers
 from autograder.submission import Submission
 from tests.student_code import RELEASE, edited, stubbed_release
 
-DATA_FREE = [n for n in framework.TESTS if framework.TEST_INFO[n]["suite"] == "hidden"
-             and not framework.TEST_INFO[n]["needs_data"]]
-SHAPE_ONLY = rubric.load().partial["shape_only"]
+DATA_FREE = [n for n in framework.TESTS if framework.TEST_INFO[n].suite == "hidden"
+             and not framework.TEST_INFO[n].needs_data]
+SHAPE_ONLY = rubric.load().partial.shape_only
 FALSE_WORD = "the backward pass itself is wrong"
 
 # dgamma and dbeta summed with keepdims=True, as many students write them: (1, D) instead of (D,).
@@ -160,7 +160,7 @@ def test_running_averages_and_biases_of_shape_1_d_cost_the_shape_share(grade_edi
 
 
 def test_the_shape_share_is_bounded_by_a_quarter() -> None:
-    t = framework.TestContext("x", session=None, options={"partial": {"shape_only": 0.1}})
+    t = framework.TestContext("x", session=None, grading=framework.Grading(framework.PartialCredit(0.5, 0.1)))
     for cause in "abc":
         t.shape_only(cause, "m")
     assert t.shape_cost() == pytest.approx(0.25)

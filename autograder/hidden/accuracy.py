@@ -10,34 +10,33 @@ the images up, or remembers the labelled minibatches it was trained on, gets the
 runner never sees the evaluation set of cifar10_accuracy (autograder/data.py); the overfitting tests evaluate on
 their own 50 training images, as the notebooks do. Training stops at the first epoch that reaches the target.
 Solver.train() keeps the parameters of its best epoch, so stopping there gives the verdict of training every epoch;
-correct code just gets it sooner, and code that misses the target costs the whole recipe, as before.
+correct code gets it sooner, and code that misses the target trains the whole recipe.
 
-Recipes and margins. Epochs to the target: `python -m benchmarks.recipes CIFAR10_DIR` (the reference and the
-reference drawing its weights from the last layer to the first, seeds 231-240: 20 starts for the fully connected
-nets, 10 for the conv net), with the accuracy computed by the judge as above. Seconds: the reference in a runner with
-one BLAS thread on an unloaded machine, measured when the runner still computed the scores; the judge's own forward
-pass now costs 0.03 CPU s per epoch for the 1,000 validation images through FullyConnectedNet([100, 100]) and
-0.23-0.32 CPU s for the 50 images through the ThreeLayerConvNet (the runner no longer computes them; the trained
-parameters it sends are 1.3 and 3.3 MB).
+Recipes and margins, from `python -m benchmarks.recipes CIFAR10_DIR` (the reference and the reference drawing its
+weights from the last layer to the first, seeds 231-240: 20 starts for the fully connected nets, 10 for the conv net;
+the accuracy computed by the judge as above; the test's seconds with the runner on one BLAS thread, to be read on an
+unloaded machine). The judge's own forward pass costs 0.03 CPU s per epoch for the 1,000 validation images through
+FullyConnectedNet([100, 100]) and 0.23-0.32 CPU s for the 50 images through the ThreeLayerConvNet; the trained
+parameters the runner sends are 1.3 and 3.3 MB.
 - overfit_small: FullyConnectedNet([100, 100], weight_scale=1e-2) on 50 training images (also the validation set),
   adam 1e-3, at most 20 epochs of batches of 25. The reference reaches 100% after 8 to 14 epochs for 20 of 20
-  starts (0.2-0.3 s).
+  starts (0.2-0.3 s of training).
 - cifar10_accuracy: FullyConnectedNet([100, 100], normalization='batchnorm', weight_scale=1e-2) on the 49,000
-  training images, adam 3e-3, learning rate x 0.6 per epoch, at most 4 epochs of batches of 200 (1.9 s each).
-  The reference passes 50% after 1 epoch for 1 of the 20 starts, after 2 for 13 and after 3 for 6 (2-8 s, typically
-  4-5 s, when the runner still read the data rather than mapping it: 1.4-2.6 s less now); trained the 4 epochs,
-  its best was 52.6 to 55.3% for all 20 (the margin a correct implementation has; measured on the model's own float32
-  scores, which the judge's float64 forward pass reproduces but for near ties).
+  training images (mapped read-only in the runner), adam 3e-3, learning rate x 0.6 per epoch, at most 4 epochs of
+  batches of 200 (1.9 s each). The reference passes 50% after 1 epoch for 1 of the 20 starts, after 2 for 13 and
+  after 3 for 6; trained the 4 epochs, its best was 52.6 to 55.3% for all 20 (the margin a correct implementation
+  has; measured on the model's own float32 scores, which the judge's float64 forward pass reproduces but for near
+  ties).
   The cost is the first layer's products (3 per batch, 3072 x hidden), so it is set by the number of images seen and
-  the first layer's width. Measured before: [200, 100] with adam 2e-3 x 0.5 for 3 epochs, 52.2-54.1% at the end, in
-  10-11 s (3.3 s per epoch); [100, 100] at 2e-3 x 0.5, best 51.8-54.1% in 4 epochs; plain networks are slower still
-  ([100] reached 50.5-52.3% in 20 s): batch normalization makes the 50% reachable in seconds, at the cost that a
-  broken batchnorm also costs this test.
+  the first layer's width. The other recipes tried cost more: [200, 100] with adam 2e-3 x 0.5 for 3 epochs ends at
+  52.2-54.1% in 10-11 s (3.3 s per epoch); [100, 100] at 2e-3 x 0.5 reaches a best of 51.8-54.1% in 4 epochs; plain
+  networks are slower still ([100] reaches 50.5-52.3% in 20 s): batch normalization makes the 50% reachable in
+  seconds, at the cost that a broken batchnorm also costs this test.
 - convnet_training: ThreeLayerConvNet() (32 filters of 7 x 7, hidden 100) with weight_scale=1e-2 on 50 training
   images, adam 1e-3, at most 12 epochs of batches of 25. The reference passes 80% after 6 to 9 epochs for 10 of 10
-  seeds (1-1.8 s before the judge computed the scores); trained the 12 epochs, its best was 86-100% for 8 seeds.
-With OpenBLAS, one BLAS thread or two gave the same accuracies at every epoch of cifar10_accuracy (seed 231;
-before, the same parameters to the bit), so the grader's --blas-threads does not change these verdicts.
+  seeds (1-1.8 s of training); trained the 12 epochs, its best was 86-100% for 8 seeds.
+With OpenBLAS, one BLAS thread or two (`grade --blas-threads 1`, `2`) give the same accuracies at every epoch of
+cifar10_accuracy (seed 231), so the grader's --blas-threads does not change these verdicts.
 """
 
 from __future__ import annotations
@@ -50,13 +49,12 @@ from typing import Any
 import numpy as np
 
 from autograder import checks, data
-from autograder.framework import Fail, TestContext, grader_test
+from autograder.framework import CallFailed, Fail, TestContext, grader_test
 from autograder.hidden.fc_net import fcn, model_params, new_model, runner_dtype
 from autograder.hidden.variants import REFERENCE, VariantNet
 from autograder.reference import SOLVER_SOURCE
 from autograder.reference import cnn as ref_cnn
 from autograder.runner.wire import Handle
-from autograder.session import CallError
 from autograder.submission import MODEL_FILE
 
 NUM_CLASSES = 10
@@ -146,13 +144,6 @@ def trained(t: TestContext, model: Handle, arch: Architecture) -> tuple[dict[str
     return fixed, running
 
 
-def data_folder(t: TestContext) -> Path:
-    folder = t.options.get("data_host")
-    if folder is None:
-        raise Fail("the grader has no CIFAR-10 grading data (it was run without --data): this test was not run")
-    return Path(folder)
-
-
 def train_to_target(t: TestContext, solver: Handle, model: Handle, arch: Architecture, X: np.ndarray,
                     y: np.ndarray, recipe: dict[str, Any]) -> tuple[float, int]:
     """Train with SOLVER (a course Solver of MODEL, in the runner) and the student's update rule, epoch by epoch
@@ -179,7 +170,7 @@ def train_to_target(t: TestContext, solver: Handle, model: Handle, arch: Archite
                 return best, epoch
         return best, recipe["epochs"]
     finally:
-        _release(t, solver)  # it holds the training arrays
+        t.release(solver)  # it holds the training arrays (600 MB)
 
 
 def course_solver(t: TestContext, model: Handle, arrays: Any, recipe: dict[str, Any], factory: str = "Solver") -> \
@@ -187,9 +178,10 @@ def course_solver(t: TestContext, model: Handle, arrays: Any, recipe: dict[str, 
     """The course's Solver (with solver_epoch.py) in the runner, built by grader_solver.FACTORY(MODEL, ARRAYS,
     **recipe['solver'])."""
     try:
-        t.session.load_source("grader_solver", SOLVER_SOURCE + "\n\n" + EPOCH_SOURCE)
-    except CallError as exc:
-        raise Fail(f"the course's Solver could not be loaded with your cs231n package: {exc.describe()}") from None
+        t.load_source("grader_solver", SOLVER_SOURCE + "\n\n" + EPOCH_SOURCE, what="the course's Solver")
+    except CallFailed as exc:
+        raise Fail(f"the course's Solver could not be loaded with your cs231n package: {exc.error.describe()}") \
+            from None
     return t.call(f"grader_solver.{factory}", model, arrays, verbose=False, what="Solver(...)", **recipe["solver"])
 
 
@@ -202,7 +194,7 @@ def accuracy(t: TestContext, model: Handle, arch: Architecture, X: np.ndarray, y
 def overfit(t: TestContext, model: Handle, recipe: dict[str, Any], arch: Architecture) -> None:
     """Train MODEL on the first recipe['num_train'] training images (also the Solver's validation set) to
     recipe['target'] training accuracy, measured by the judge on those images."""
-    X, y = data.load(data_folder(t), "X_small", "y_small")
+    X, y = data.load(t.grading_data(), "X_small", "y_small")
     X, y = X[: recipe["num_train"]], y[: recipe["num_train"]]
     solver = course_solver(t, model, {"X_train": X, "y_train": y, "X_val": X, "y_val": y}, recipe)
     verdict(t, *train_to_target(t, solver, model, arch, X, y, recipe), recipe, arch.what, "training")
@@ -236,18 +228,18 @@ def cifar10_accuracy(t: TestContext) -> None:
     r = CIFAR10
     arch = Architecture("FullyConnectedNet([100, 100], normalization='batchnorm')", tuple(r["hidden"]),
                         r["normalization"])
-    X_val, y_val = data.load(data_folder(t), "X_val", "y_val")
+    X_val, y_val = data.load(t.grading_data(), "X_val", "y_val")
     model = fcn(t, r["hidden"], dtype="float32", input_dim=INPUT_DIM, num_classes=NUM_CLASSES,
                 normalization=r["normalization"], weight_scale=r["weight_scale"], reseed=r["seed"])
     try:
-        arrays = t.session.load_arrays(t.options["data_runner"], timeout=FETCH_TIMEOUT)
-    except CallError as exc:
-        raise Fail(f"the grading data could not be loaded in the runner: {exc.describe()}") from None
+        arrays = t.load_grading_arrays(what="the grading data", timeout=FETCH_TIMEOUT)
+    except CallFailed as exc:
+        raise Fail(f"the grading data could not be loaded in the runner: {exc.error.describe()}") from None
     try:
         solver = course_solver(t, model, arrays, r, factory="training_solver")
         reached = train_to_target(t, solver, model, arch, X_val, y_val, r)
     finally:
-        _release(t, arrays)
+        t.release(arrays)
     verdict(t, *reached, r, arch.what, "validation")
 
 
@@ -256,7 +248,7 @@ def convnet_training(t: TestContext) -> None:
     """Your ThreeLayerConvNet (default sizes), the course's Solver and your adam overfit 50 CIFAR-10 training
     images: at least 80% training accuracy within 12 epochs (the judge computes it from the trained parameters)."""
     r = CONVNET
-    model = new_model(t, "cnn.ThreeLayerConvNet", weight_scale=r["weight_scale"], dtype=runner_dtype(t, "float32"),
+    model = new_model(t, "cnn.ThreeLayerConvNet", weight_scale=r["weight_scale"], dtype=runner_dtype("float32"),
                       reseed=r["seed"])
     overfit(t, model, r, Architecture("ThreeLayerConvNet", convnet=True))
 
@@ -265,14 +257,14 @@ def convnet_training(t: TestContext) -> None:
 def best_model_accuracy(t: TestContext) -> None:
     """Reported, not graded: the validation accuracy of the submitted best_model.npz, loaded with your
     model_io.load_model, computed by the judge from the loaded parameters (the notebook asks for at least 50%)."""
-    if not (t.session.submission / MODEL_FILE).is_file():
+    if not (t.submission / MODEL_FILE).is_file():
         t.note(f"the submission has no {MODEL_FILE} at its root: nothing to evaluate")
         return
-    model = t.call("model_io.load_model", f"{t.options['submission_runner']}/{MODEL_FILE}",
+    model = t.call("model_io.load_model", t.in_runner(MODEL_FILE),
                    what=f"model_io.load_model('{MODEL_FILE}')")
     if not isinstance(model, Handle):
         raise Fail(f"model_io.load_model('{MODEL_FILE}') did not return a model object")
-    X_val, y_val = data.load(data_folder(t), "X_val", "y_val")
+    X_val, y_val = data.load(t.grading_data(), "X_val", "y_val")
     acc = accuracy(t, model, _saved_architecture(t, model), X_val, y_val)
     t.note(f"{MODEL_FILE}: validation accuracy {acc:.1%} on the 1,000 validation images")
     with t.part(f"{MODEL_FILE} reaches 50% validation accuracy"):
@@ -310,9 +302,3 @@ def _recipe(recipe: dict[str, Any]) -> str:
             f"{recipe['epochs']} epochs of batches of {s['batch_size']}")
 
 
-def _release(t: TestContext, *handles: Handle) -> None:
-    """Let the runner free objects it holds for the judge (the training arrays take 600 MB)."""
-    try:
-        t.session.request({"op": "release", "handles": [h.id for h in handles]})
-    except CallError:
-        pass

@@ -70,7 +70,7 @@ def _convnet(t: TestContext, sizes: tuple, reg: float = 0.0, **kwargs) -> Case:
     config = {"input_dim": input_dim, "num_filters": num_filters, "filter_size": filter_size,
               "hidden_dim": hidden_dim, "num_classes": num_classes, "reg": reg}
     what = "ThreeLayerConvNet(" + ", ".join(f"{k}={v}" for k, v in config.items() if k != "reg" or reg) + ")"
-    model = new_model(t, CONVNET, dtype=runner_dtype(t, "float64"), **config, **kwargs)
+    model = new_model(t, CONVNET, dtype=runner_dtype("float64"), **config, **kwargs)
     X, y = minibatch(t.rng, (3, *input_dim), num_classes)
     return case(t, what, model, ref.ThreeLayerConvNet(dtype=np.float64, **config),
                 _params(t.rng, _shapes(*sizes)), X, y)
@@ -89,7 +89,7 @@ def convnet_loss(t: TestContext) -> None:
                     f"hidden_dim={hidden_dim}, num_classes={num_classes})")
             model = new_model(t, CONVNET, input_dim=input_dim, num_filters=num_filters, filter_size=filter_size,
                               hidden_dim=hidden_dim, num_classes=num_classes, weight_scale=1e-3,
-                              dtype=runner_dtype(t, "float64"), reseed=2)
+                              dtype=runner_dtype("float64"), reseed=2)
             _check_shapes(t, model_params(t, model, what), _shapes(*sizes), what)
             X, y = minibatch(t.rng, (4, *input_dim), num_classes)
             loss, _ = model_loss(t, model, X, y, what)

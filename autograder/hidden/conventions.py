@@ -24,7 +24,7 @@ MAX_SOURCE = 4 << 20  # bytes; the staged submission's files are capped below th
 
 def _function(t: TestContext, module: str, name: str) -> ast.FunctionDef | None:
     """The top-level function NAME of the student's cs231n/MODULE.py, parsed, or None."""
-    path = Path(t.session.submission) / "cs231n" / f"{module}.py"
+    path = t.submission / "cs231n" / f"{module}.py"
     try:
         info = path.lstat()
     except OSError:

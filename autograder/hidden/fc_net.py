@@ -42,13 +42,12 @@ from typing import Any
 import numpy as np
 
 from autograder import checks
-from autograder.framework import Fail, TestContext, grader_test
+from autograder.framework import CallFailed, Fail, TestContext, grader_test
 from autograder.hidden import variants
 from autograder.hidden.variants import Variant, VariantNet
 from autograder.reference import fc_net as ref
 from autograder.reference import layers as ref_layers
 from autograder.runner.wire import Handle
-from autograder.session import CallError
 
 LOSS_TOL = 1e-8
 GRAD_TOL = 1e-7
@@ -60,7 +59,7 @@ FCN = "fc_net.FullyConnectedNet"
 # Talking to a model in the runner (shared with cnn.py and accuracy.py)
 
 
-def runner_dtype(t: TestContext, name: str) -> type:
+def runner_dtype(name: str) -> type:
     """numpy's scalar type NAME ('float64'), to pass as a model's dtype argument (it crosses the wire as a dtype)."""
     return np.dtype(name).type
 
@@ -216,21 +215,16 @@ class GradientGrader:
         errors = ", ".join(f"{key} ({error:.1e})" for key, error in wrong.items())
         message = "; ".join(malformed + ([f"{c.what}: the gradients of {errors} differ from the reference's "
                                           f"(relative error; must be below {tol:.0e})"] if wrong else []))
-        verdict = checks.Consistency(False, float("inf"), "some gradients have the wrong shape") if malformed else \
-            consistent_with_loss(self.t, c, {key: grads[key] for key in wrong})
-        if verdict.ok and checks.rel_error(loss, want_loss) > LOSS_TOL:
+        if malformed:
+            raise Fail(message)
+        found = checks.backward_verdict(consistent_with_loss(self.t, c, {key: grads[key] for key in wrong}),
+                                        lambda: not checks.rel_error(loss, want_loss) > LOSS_TOL,
+                                        "numerical derivatives of your own loss", they="they")
+        if found.partial:
             self.consistent.add(label)
             raise Fail(message + " (they agree with numerical derivatives of your own loss, which is wrong: fix "
                        "the loss; partial credit)")
-        if verdict.ok:
-            raise Fail(message + " (they pass a numerical check along a few random directions but not the full "
-                       "comparison: look for an error in a part of the gradient that only some inputs reach)")
-        if verdict.why and not malformed:
-            raise Fail(message + f" (not compared with numerical derivatives of your own loss: {verdict.why})")
-        if malformed:
-            raise Fail(message)
-        raise Fail(message + " (they also disagree with numerical derivatives of your own loss: the backward pass "
-                   "itself is wrong)")
+        raise Fail(message + found.why)
 
     def _compare(self, c: Case, grads: dict[str, Any], want: dict[str, np.ndarray], tol: float) -> \
             tuple[list[str], dict[str, float], dict[str, tuple[str, str]]]:
@@ -259,7 +253,7 @@ class GradientGrader:
         """Award the partial credit earned by the parts whose gradients were right for a wrong loss."""
         if not self.consistent:
             return
-        share = float(self.t.options.get("partial", {}).get("backward_matches_wrong_forward", 0.5))
+        share = self.t.partial.backward_matches_wrong_forward
         total = sum(p.weight for p in self.t.parts)
         earned = sum(p.weight * (1.0 if p.passed else share if p.label in self.consistent else 0.0)
                      for p in self.t.parts)
@@ -356,11 +350,11 @@ TWO_LAYER = "fc_net.TwoLayerNet"
 def _two_layer_present(t: TestContext) -> bool:
     """False when fc_net.py has no TwoLayerNet (later course years moved it to assignment 1)."""
     try:
-        t.session.signature(f"classifiers.{TWO_LAYER}")
-    except CallError as exc:
-        if exc.type_name == "AttributeError" and "TwoLayerNet" in exc.message:
+        t.signature(f"classifiers.{TWO_LAYER}")
+    except CallFailed as exc:
+        if exc.error.type_name == "AttributeError" and "TwoLayerNet" in exc.error.message:
             return False
-        raise Fail(f"TwoLayerNet {exc.describe()}\n{exc.traceback}".rstrip()) from None
+        raise Fail(f"TwoLayerNet {exc.error.describe()}\n{exc.error.traceback}".rstrip()) from None
     return True
 
 
@@ -455,7 +449,7 @@ def fcn(t: TestContext, hidden: list[int], *, dtype: str = "float64", keep: floa
         kwargs.update(fcn_api(t).kwargs(keep, normalization))
     kwargs.setdefault("input_dim", D)
     kwargs.setdefault("num_classes", C)
-    return new_model(t, FCN, hidden, dtype=runner_dtype(t, dtype), **kwargs)
+    return new_model(t, FCN, hidden, dtype=runner_dtype(dtype), **kwargs)
 
 
 def fcn_case(t: TestContext, hidden: list[int], reg: float = 0.0, normalization: str | None = None,

@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.framework import Fail, TestContext
+from autograder.framework import CallFailed, Fail, TestContext
 from autograder.runner.wire import Handle
-from autograder.session import CallError
 
 PROBE_SOURCE = (Path(__file__).parent / "torch_probe.py").read_text()
 PROBE = "grader_torch"
@@ -36,11 +35,11 @@ KAIMING_MEAN_TOL = 0.15  # in units of the expected std: >= 4.7 standard errors 
 def start(t: TestContext) -> None:
     """Loads torch and the runner-side helpers into the student's runner (again after a restart)."""
     try:
-        t.session.request({"op": "load_source", "name": PROBE, "source": PROBE_SOURCE}, timeout=LOAD_TIMEOUT)
-    except CallError as exc:
-        if exc.type_name == "ModuleNotFoundError" and "torch" in exc.message:
-            raise RuntimeError(f"PyTorch is missing from the grader's Python: {exc.message}") from None
-        raise Fail(f"PyTorch could not be loaded with your cs231n package: {exc.describe()}") from None
+        t.load_source(PROBE, PROBE_SOURCE, what="PyTorch", timeout=LOAD_TIMEOUT)
+    except CallFailed as exc:
+        if exc.error.type_name == "ModuleNotFoundError" and "torch" in exc.error.message:
+            raise RuntimeError(f"PyTorch is missing from the grader's Python: {exc.error.message}") from None
+        raise Fail(f"PyTorch could not be loaded with your cs231n package: {exc.error.describe()}") from None
 
 
 def student(t: TestContext, name: str) -> Handle:

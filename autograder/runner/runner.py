@@ -11,7 +11,6 @@ student modules, calls what it is asked to call, and keeps the objects that cann
 table of handles.
 
 Requests are dicts with an "op":
-    ping                                    -> versions
     call      target, args, kwargs, seed or rng_state, after
                                             -> the return value (and the arguments after the call if after)
     import    module                        -> None (imports cs231n.MODULE)
@@ -42,7 +41,6 @@ sys.path.remove(_HERE)
 import numpy as np  # noqa: E402
 
 PACKAGE = "cs231n"
-MAX_MESSAGE = 4000
 # The modules whose functions the runner itself and the student's code of every test rely on.
 GUARDED = ("builtins", "os", "json", "math", "select", "struct", "time", "traceback", "inspect", "importlib",
            "numpy", "numpy.random", "numpy.linalg", "wire")
@@ -130,9 +128,6 @@ class Runner:
         return obj
 
     # -- ops -----------------------------------------------------------------------------------------------
-    def op_ping(self, req: dict) -> object:
-        return {"python": sys.version.split()[0], "numpy": np.__version__}
-
     def op_call(self, req: dict) -> object:
         func = self.lookup(req["target"])
         if "attr" in req:
@@ -200,7 +195,7 @@ class Runner:
     def describe(self, exc: BaseException) -> dict:
         """The error as the student may see it: type, message and the traceback trimmed to their files."""
         try:
-            message = str(exc)[:MAX_MESSAGE]
+            message = str(exc)[:wire.MAX_TEXT]
         except BaseException:  # noqa: B036 - a hostile __str__ must not take the runner down
             message = "<the exception's message could not be printed>"
         kind = "exit" if isinstance(exc, SystemExit) else "exception"
@@ -216,7 +211,7 @@ class Runner:
             "kind": kind,
             "type": type(exc).__name__,
             "message": message,
-            "traceback": "\n".join(lines)[-MAX_MESSAGE:],
+            "traceback": "\n".join(lines)[-wire.MAX_TEXT:],
         }
 
     def handle(self, req: object) -> dict:

@@ -38,6 +38,7 @@ MAGIC = b"AGW1"
 _LEN = struct.Struct("<Q")
 ALLOWED_KINDS = set("biufc")
 MAX_HEADER_BYTES = 64 << 20
+MAX_TEXT = 4000  # characters of an error message, a traceback or printed output that reach the feedback
 HEADER_SHARE = 16  # a frame's JSON header may take 1/16 of its size limit (parsed JSON takes many times its bytes)
 
 

@@ -144,6 +144,31 @@ class Consistency(NamedTuple):
     why: str = ""
 
 
+class BackwardVerdict(NamedTuple):
+    """What gradients that differ from the reference's are: right for the student's own wrong forward pass (PARTIAL:
+    the rubric's backward_matches_wrong_forward share), or wrong, with WHY to add to the comparison's failures."""
+
+    partial: bool
+    why: str = ""
+
+
+def backward_verdict(consistency: Consistency, forward_right: Callable[[], bool], numerical: str,
+                     they: str = "the gradients") -> BackwardVerdict:
+    """The verdict on gradients that differ from the reference's, from CONSISTENCY (their comparison with NUMERICAL,
+    the numerical derivatives of the student's own forward pass: 'numerical gradients of your own affine_forward')
+    and, when they agree with those, FORWARD_RIGHT() (whether that forward pass is right, asked only then). THEY
+    names the gradients in the feedback ('they' after a message that named them)."""
+    if consistency.ok and not forward_right():
+        return BackwardVerdict(True)
+    if consistency.ok:
+        return BackwardVerdict(False, f" ({they} pass a numerical check along a few random directions but not the "
+                               "full comparison: look for an error in a part of the gradient that only some inputs "
+                               "reach)")
+    if consistency.why:
+        return BackwardVerdict(False, f" (not compared with {numerical}: {consistency.why})")
+    return BackwardVerdict(False, f" (they also disagree with {numerical}: the backward pass itself is wrong)")
+
+
 def consistent(
     forward: Callable[[list[np.ndarray]], np.ndarray],
     inputs: list[np.ndarray],

@@ -6,9 +6,14 @@ A test is a function that takes a :class:`TestContext` and talks to the student'
     def affine_forward(t: TestContext) -> None:
         x = t.rng.standard_normal((3, 4, 5))
         ...
-        out, _ = t.unpack(t.call("layers.affine_forward", x, w, b), 2, "affine_forward")
+        out, _ = checks.unpack(t.call("layers.affine_forward", x, w, b), 2, "affine_forward", "(out, cache)")
         with t.part("output on odd shapes", weight=2):
-            t.close("affine_forward: out", out, expected, tol=1e-9)
+            checks.close("affine_forward: out", out, expected, tol=1e-9)
+
+The context's calls (call, get, set, signature, import_module, load_source, load_grading_arrays, release) run in the
+student's runner and turn its failures into `Fail` (a `CallFailed`, carrying the runner's error); the grading run
+reaches the test as typed values: `t.partial` (the rubric's shares), `t.grading_data()` (the judge's CIFAR-10
+folder), `t.submission` and `t.in_runner(path)` (the submission's files as the judge and the runner see them).
 
 Scoring: a test scores 1 when it ends without `Fail`; with parts, the weighted share of parts that passed; a `Fail`
 outside any part (the function raised, returned the wrong kind of value) scores 0. A test may also
@@ -27,19 +32,61 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from autograder.runner.wire import Handle
 from autograder.session import CallError, RunnerSession
 
-TESTS: dict[str, Callable[[TestContext], None]] = {}
+NO_DATA = "the grader has no CIFAR-10 grading data (it was run without --data): this test was not run"
 MAX_SHAPE_SHARE = 0.25  # the most a test can lose to shape-only deviations (rubric.toml's shape_only is per cause)
-TEST_INFO: dict[str, dict[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class TestInfo:
+    """What `grader_test` registered about a test besides its function."""
+
+    __test__ = False  # not a pytest test class
+
+    needs_data: bool  # it needs the CIFAR-10 grading data (skipped by `grade --no-data`)
+    suite: str  # "hidden" (graded, needs the reference) or "public" (the students' `autograder check`)
+    doc: str  # the test function's docstring: what a passed test's feedback says
+
+
+TESTS: dict[str, Callable[[TestContext], None]] = {}
+TEST_INFO: dict[str, TestInfo] = {}
+
+
+@dataclass(frozen=True)
+class PartialCredit:
+    """The partial-credit shares of rubric.toml's [partial] table (read and validated by autograder/rubric.py)."""
+
+    backward_matches_wrong_forward: float  # a backward pass right for the student's own wrong forward pass
+    shape_only: float  # per cause of a right value of the wrong documented shape, at most MAX_SHAPE_SHARE
+
+
+@dataclass(frozen=True)
+class Grading:
+    """What a test knows of the grading run beyond the student's runner: the rubric's partial-credit shares (None for
+    the public checks, which award none) and the judge's CIFAR-10 grading data (None: graded without data)."""
+
+    partial: PartialCredit | None = None
+    data: Path | None = None
 
 
 class Fail(Exception):
     """A check failed; the message is shown to the student."""
+
+
+class CallFailed(Fail):
+    """A request to the student's runner failed (the code raised, exited, hung or crashed); ERROR says how, for tests
+    that word the failure themselves."""
+
+    def __init__(self, message: str, error: CallError) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 def grader_test(name: str, *, needs_data: bool = False, suite: str = "hidden"):
@@ -51,8 +98,7 @@ def grader_test(name: str, *, needs_data: bool = False, suite: str = "hidden"):
         if name in TESTS:
             raise ValueError(f"test {name} registered twice")
         TESTS[name] = func
-        TEST_INFO[name] = {"needs_data": needs_data, "suite": suite,
-                           "doc": (func.__doc__ or "").strip()}
+        TEST_INFO[name] = TestInfo(needs_data, suite, (func.__doc__ or "").strip())
         return func
 
     return register
@@ -74,16 +120,17 @@ class Outcome:
     fraction: float
     lines: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    error_kind: str = ""
 
 
 class TestContext:
-    """The test's view of the student's code (through the runner) plus scoring helpers."""
+    """The test's view of the student's code (through the runner), of the grading run, plus scoring helpers."""
 
-    def __init__(self, name: str, session: RunnerSession, options: dict[str, Any] | None = None) -> None:
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, name: str, session: RunnerSession, grading: Grading | None = None) -> None:
         self.name = name
-        self.session = session
-        self.options = options or {}
+        self._session = session
+        self.grading = grading or Grading()
         seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
         self.rng = np.random.default_rng(seed)
         self.parts: list[Part] = []
@@ -91,39 +138,75 @@ class TestContext:
         self.awarded: tuple[float, str] | None = None
         self.shapes: dict[str, list[str]] = {}  # shape-only deviations: cause -> messages
 
+    # -- the grading run -----------------------------------------------------------------------------------
+    @property
+    def partial(self) -> PartialCredit:
+        """The rubric's partial-credit shares."""
+        if self.grading.partial is None:
+            raise RuntimeError(f"test {self.name} awards partial credit, which needs the rubric (Grading.partial)")
+        return self.grading.partial
+
+    @property
+    def submission(self) -> Path:
+        """The student's files as the judge reads them (never imported or run there)."""
+        return self._session.submission
+
+    def in_runner(self, relative: str) -> str:
+        """Where the runner sees the submission's file RELATIVE ('best_model.npz')."""
+        return f"{self._session.submission_path}/{relative}"
+
+    def grading_data(self) -> Path:
+        """The judge's CIFAR-10 grading data (autograder/data.py); a Fail when the grader was run without it."""
+        if self.grading.data is None:
+            raise Fail(NO_DATA)
+        return Path(self.grading.data)
+
     # -- talking to the student's code ---------------------------------------------------------------------
     def call(self, target: Any, *args: Any, what: str | None = None, **kwargs: Any) -> Any:
         """Call the student's TARGET; a raise, exit, hang or crash becomes a Fail naming the function."""
         label = what or (target.rsplit(".", 1)[-1] if isinstance(target, str) else kwargs.get("attr", "call"))
-        try:
-            return self.session.call(target, *args, **kwargs)
-        except CallError as exc:
-            raise Fail(_call_failure(label, exc)) from None
+        with _failing(label):
+            return self._session.call(target, *args, **kwargs)
 
     def import_module(self, module: str) -> None:
         """Import the student's cs231n.MODULE (e.g. 'classifiers.fc_net'); a failure becomes a Fail."""
-        try:
-            self.session.request({"op": "import", "module": module})
-        except CallError as exc:
-            raise Fail(_call_failure(f"importing cs231n/{module.replace('.', '/')}.py", exc)) from None
+        with _failing(f"importing cs231n/{module.replace('.', '/')}.py"):
+            self._session.import_module(module)
 
     def signature(self, target: str) -> list[tuple[str, str, bool]]:
-        try:
-            return self.session.signature(target)
-        except CallError as exc:
-            raise Fail(_call_failure(target, exc)) from None
+        """[(name, kind, has_default)] of the parameters of the student's TARGET ('classifiers.fc_net.TwoLayerNet')."""
+        with _failing(target):
+            return self._session.signature(target)
 
     def get(self, target: Any, *path: Any, what: str = "") -> Any:
-        try:
-            return self.session.get(target, *path)
-        except CallError as exc:
-            raise Fail(_call_failure(what or str(target), exc)) from None
+        """The value at TARGET.PATH (a module attribute, or an attribute or item of an object in the runner)."""
+        with _failing(what or str(target)):
+            return self._session.get(target, *path)
 
     def set(self, target: Any, *path: Any, value: Any, what: str = "") -> None:
+        """Assign TARGET.PATH = VALUE in the runner (a model's params['W1'])."""
+        with _failing(what or str(target)):
+            self._session.set(target, *path, value=value)
+
+    def load_source(self, name: str, source: str, what: str, timeout: float | None = None) -> None:
+        """Run the grader's SOURCE in the runner as module cs231n.NAME (the course's Solver, the PyTorch helpers)."""
+        with _failing(what):
+            self._session.load_source(name, source, timeout)
+
+    def load_grading_arrays(self, what: str, timeout: float | None = None) -> Handle:
+        """A handle to the runner's part of the grading data, {name: array} (never the evaluation set)."""
+        folder = self._session.data_path
+        if folder is None:
+            raise Fail(NO_DATA)
+        with _failing(what):
+            return self._session.load_arrays(folder, timeout)
+
+    def release(self, *handles: Handle) -> None:
+        """Let the runner free the objects HANDLES stand for; a failure to do so changes nothing for the test."""
         try:
-            self.session.set(target, *path, value=value)
-        except CallError as exc:
-            raise Fail(_call_failure(what or str(target), exc)) from None
+            self._session.release(handles)
+        except CallError:
+            pass
 
     # -- scoring -------------------------------------------------------------------------------------------
     @contextmanager
@@ -161,8 +244,7 @@ class TestContext:
 
     def shape_cost(self) -> float:
         """The share of its score the test loses to its shape-only deviations."""
-        each = float(self.options.get("partial", {}).get("shape_only", MAX_SHAPE_SHARE))
-        return min(MAX_SHAPE_SHARE, each * len(self.shapes))
+        return min(MAX_SHAPE_SHARE, self.partial.shape_only * len(self.shapes))
 
     def award(self, fraction: float, why: str) -> None:
         """Set the test's score to FRACTION of its points, for the reason WHY (shown to the student)."""
@@ -182,11 +264,16 @@ def _quantity(message: str) -> str:
     return message.split(" has shape")[0].rsplit(": ", 1)[-1]
 
 
-def _call_failure(label: str, exc: CallError) -> str:
-    text = f"{label} {exc.describe()}"
-    if exc.traceback:
-        text += "\n" + exc.traceback
-    return text
+@contextmanager
+def _failing(label: str) -> Iterator[None]:
+    """A CallError inside becomes a CallFailed naming LABEL, with how the call failed and the student's traceback."""
+    try:
+        yield
+    except CallError as exc:
+        text = f"{label} {exc.describe()}"
+        if exc.traceback:
+            text += "\n" + exc.traceback
+        raise CallFailed(text, exc) from None
 
 
 def _part_lines(parts: list[Part]) -> list[str]:
@@ -204,11 +291,10 @@ def _part_lines(parts: list[Part]) -> list[str]:
     return lines
 
 
-def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None = None) -> Outcome:
-    """Run the registered test NAME against SESSION and score it."""
-    t = TestContext(name, session, options)
+def run_test(name: str, session: RunnerSession, grading: Grading | None = None) -> Outcome:
+    """Run the registered test NAME against SESSION, within GRADING, and score it."""
+    t = TestContext(name, session, grading)
     start = time.monotonic()
-    kind = ""
     try:
         TESTS[name](t)
         failure = None
@@ -216,7 +302,6 @@ def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None =
         failure = str(exc)
     except Exception as exc:  # a bug in the value the student returned that the test did not foresee
         failure = f"the test could not use what your code returned ({type(exc).__name__}: {exc})"
-        kind = "internal"
         traceback.print_exc()
     lines = _part_lines(t.parts)
     if failure is not None:
@@ -233,6 +318,6 @@ def run_test(name: str, session: RunnerSession, options: dict[str, Any] | None =
                      for messages in t.shapes.values())
     lines.extend("NOTE " + n for n in t.notes)
     if not lines:
-        lines.append("PASS " + (TEST_INFO[name]["doc"] or name))
+        lines.append("PASS " + (TEST_INFO[name].doc or name))
     fraction = min(1.0, max(0.0, fraction))
-    return Outcome(name, fraction, lines, time.monotonic() - start, kind)
+    return Outcome(name, fraction, lines, time.monotonic() - start)

@@ -38,7 +38,13 @@ class SandboxUnavailable(RuntimeError):
 class Limits:
     """Resource limits of one runner process (and everything it starts)."""
 
+    # Address space per process (RLIMIT_AS) and, with the tmpfs caps, the memory cgroup: grading the solutions peaks
+    # at 660 MiB RSS in the runner (`bin/bench`, README's figures), and its address space is at most about 1.4 GiB:
+    # 740 MiB after `import torch` and a convolution (VmPeak in /proc/self/status) and 600 MB of mapped training
+    # images; 6 GiB leaves student code 4x that, and the runners of one worker per core (2 here) fit in half of 24 GB.
     memory_bytes: int = 6 << 30
+    # CPU seconds of the runner process (RLIMIT_CPU), a backstop behind the per-call limits and the submission's
+    # budget: 3x the rubric's default budget of 600 s (grading the solutions takes 14.9 CPU s in all, `bin/bench`).
     cpu_seconds: int = 1800
     cpu_cores: float = 1.0  # CPU time per wall-clock second of the runner and all its children (cgroup)
     file_bytes: int = 64 << 20
