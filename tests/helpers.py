@@ -14,14 +14,17 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import framework, grade, rubric
 from autograder.grade import SubmissionResult, TestResult
+from autograder.submission import Submission
 from generate.nbgrader_steps import interpreter_on_path
 
 __all__ = ["SubmissionResult", "TestResult"]
@@ -64,6 +67,36 @@ def hostile(dest: Path, source: str, function: str = "relu_backward", module: st
     return dest
 
 
+def edit_once(path: Path, old: str, new: str, what: str = "") -> None:
+    """Replace OLD, which must occur exactly once in PATH, by NEW; WHAT (e.g. "mutant NAME: ") starts the error."""
+    text = path.read_text()
+    count = text.count(old)
+    if count != 1:
+        raise AssertionError(f"{what}{old!r} occurs {count} times in {path}")
+    path.write_text(text.replace(old, new))
+
+
+def graded_tests(folder: Path, scratch: Path, tests: list[str], data: Path | None = None) -> dict[str, TestResult]:
+    """FOLDER graded on TESTS with the course's rubric (a real runner; DATA: the prepared CIFAR-10, or None);
+    {test name: its result}."""
+    options = grade.GradeOptions(rubric=rubric.load(), tests=tests, scratch=scratch, data=data)
+    return {r.name: r for r in grade.grade(Submission(folder.name, folder), options).tests}
+
+
+def live_processes(*needles: str) -> dict[int, str]:
+    """The live (not zombie) processes whose command line contains one of NEEDLES: {pid: command line}."""
+    found = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and any(n.encode() in cmdline for n in needles):
+            found[int(entry)] = cmdline.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
 def scores(result: SubmissionResult) -> dict[str, float]:
     return {t.name: t.score for t in result.tests}
 
@@ -89,7 +122,42 @@ def autograder_module(*args: str, cwd: Path = ROOT, check: bool = False,
                           capture_output=True, text=True, check=check)
 
 
+# -- pages in a real browser -------------------------------------------------------------------------------------
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@dataclass(frozen=True)
+class Chromium:
+    """Headless Chromium with a profile of its own."""
+
+    path: str
+    flags: list[str]
+
+    def dom(self, page: Path) -> str:
+        """PAGE's document after its scripts ran."""
+        return subprocess.run([self.path, *self.flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                              timeout=120).stdout
+
+    def screenshot(self, page: Path, dest: Path, size: str) -> Path:
+        """PAGE rendered in a window of SIZE ("width,height") into the PNG DEST."""
+        subprocess.run([self.path, *self.flags, f"--window-size={size}", f"--screenshot={dest}", page.as_uri()],
+                       capture_output=True, timeout=120)
+        return dest
+
+
+def chromium(profile: Path) -> Chromium:
+    """Debian's chromium with its profile in PROFILE; the test fails (not skips) without it."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("the page tests need Debian's chromium (bin/setup installs it)")
+    return Chromium(path, [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"])
+
+
 # -- a tiny nbgrader course ----------------------------------------------------------------------------------------
+QUICK_TRAINING = {"CS231N_MAX_ITERATIONS": "50"}
+
+
 def run(args: list[str], cwd: Path, **extra_env: str) -> subprocess.CompletedProcess:
     """ARGS in CWD with this interpreter's tools on PATH and EXTRA_ENV; output captured as text."""
     env = {**interpreter_on_path(dict(os.environ)), **extra_env}
@@ -101,9 +169,11 @@ def generate(course: Path, *args: str, **extra_env: str) -> subprocess.Completed
     return run([sys.executable, "-m", "generate", *args], course, **extra_env)
 
 
-def nbgrader(course: Path, *args: str, **extra_env: str) -> str:
-    """`nbgrader ARGS` in COURSE, which must succeed; its output."""
-    result = run([sys.executable, "-m", "nbgrader", *args], course, **extra_env)
+def nbgrader(course: Path, *args: str) -> str:
+    """`nbgrader ARGS` in COURSE, which must succeed (CIFAR-10 from $CS231N_CIFAR10_DIR, else ../shared beside the
+    clone; the notebooks' trainings cut to QUICK_TRAINING); its output."""
+    data = os.environ.get("CS231N_CIFAR10_DIR", str(ROOT.parent / "shared" / "data" / "cifar-10-batches-py"))
+    result = run([sys.executable, "-m", "nbgrader", *args], course, CS231N_CIFAR10_DIR=data, **QUICK_TRAINING)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 
