@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pty
 import re
+import select
 import subprocess
 import sys
 import time
@@ -108,8 +109,8 @@ def test_the_grade_command_draws_the_bar_on_a_terminal(tmp_path: Path) -> None:
         run = subprocess.Popen([sys.executable, *GRADE, str(subs), "-o", str(tmp_path / "out")], cwd=tmp_path,
                                env=cli_env(), stdout=subprocess.PIPE, stderr=follower, text=True)
         os.close(follower)
-        terminal = b""
-        while True:
+        terminal, deadline = b"", time.monotonic() + 300
+        while select.select([leader], [], [], max(0.0, deadline - time.monotonic()))[0]:
             try:
                 chunk = os.read(leader, 4096)
             except OSError:  # EIO: the command closed the terminal
@@ -117,7 +118,7 @@ def test_the_grade_command_draws_the_bar_on_a_terminal(tmp_path: Path) -> None:
             if not chunk:
                 break
             terminal += chunk
-        stdout = run.communicate(timeout=300)[0]
+        stdout = run.communicate(timeout=max(1.0, deadline - time.monotonic()))[0]
     finally:
         os.close(leader)
     assert run.returncode == 0, terminal.decode(errors="replace")
