@@ -14,7 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import reference_copy
+
 CASES = Path(__file__).resolve().parent / "corpus" / "cases"
 DEFAULT_TESTS = ("layers.", "optim.")
 CHUNK = 1 << 20
@@ -99,7 +100,7 @@ def build(case: Case, dest: Path, values: dict[str, str]) -> Path:
     root = folder / _fill(case.spec.get("prefix", ""), values)
     root.mkdir(parents=True)
     if case.spec.get("base", True):
-        shutil.copytree(ROOT / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+        reference_copy(root)
     for edit in case.edits:
         _apply(case, root, edit, values)
     if form == "folder":

@@ -7,10 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import grade, rubric
-from autograder.submission import Submission
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import edit_once, graded_tests, reference_copy
 
 
 @dataclass(frozen=True)
@@ -30,21 +27,14 @@ def make(mutant: Mutant, dest: Path) -> Path:
     """A submission folder at DEST holding the reference package with MUTANT applied."""
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(ROOT / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
-    target = dest / "cs231n" / mutant.file
-    text = target.read_text()
-    count = text.count(mutant.old)
-    if count != 1:
-        raise AssertionError(f"mutant {mutant.name}: {mutant.old!r} occurs {count} times in {mutant.file}")
-    target.write_text(text.replace(mutant.old, mutant.new))
+    edit_once(reference_copy(dest) / "cs231n" / mutant.file, mutant.old, mutant.new, f"mutant {mutant.name}: ")
     return dest
 
 
 def fractions(folder: Path, tests: list[str], scratch: Path, data: Path | None = None) -> dict[str, float]:
     """Grade FOLDER on TESTS; {test name: fraction of its points}."""
-    options = grade.GradeOptions(rubric=rubric.load(), tests=tests, scratch=scratch, data=data)
-    result = grade.grade(Submission("mutant", folder), options)
-    return {t.name: (t.score / t.max_score if t.max_score else float(t.status == "passed")) for t in result.tests}
+    results = graded_tests(folder, scratch, tests, data).values()
+    return {t.name: (t.score / t.max_score if t.max_score else float(t.status == "passed")) for t in results}
 
 
 def check(mutant: Mutant, tmp: Path, tests: list[str], data: Path | None = None) -> None:

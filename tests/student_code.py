@@ -7,11 +7,10 @@ Every edit names the text it replaces, which must occur exactly once (tests/muta
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RELEASE = ROOT / "release" / "assignment2"
+from tests.helpers import REFERENCE, RELEASE, edit_once, reference_copy
+
 STUB = re.compile(r"^( *)raise NotImplementedError\(\"([A-Za-z_.]+): not implemented yet.*$", re.M)
 
 # What each stub of the release computes, in a degenerate way: (variable, shape expression, kind) per output, kind
@@ -94,7 +93,7 @@ MODES = {
 def stubbed_release(dest: Path, mode: str) -> Path:
     """A copy of the release at DEST whose every stub returns MODE's degenerate values of the right shapes."""
     out, grad, loss = MODES[mode]
-    shutil.copytree(RELEASE / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+    reference_copy(dest, RELEASE / "cs231n")
     for path in (dest / "cs231n").rglob("*.py"):
         text = path.read_text()
         seen: dict[str, int] = {}
@@ -115,13 +114,9 @@ def stubbed_release(dest: Path, mode: str) -> Path:
     return dest
 
 
-def edited(dest: Path, edits: list[tuple[str, str, str]], base: Path = ROOT / "cs231n") -> Path:
+def edited(dest: Path, edits: list[tuple[str, str, str]], base: Path = REFERENCE) -> Path:
     """A copy of BASE (the reference package) at DEST/cs231n with EDITS [(file, old, new)] applied."""
-    shutil.copytree(base, dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+    reference_copy(dest, base)
     for rel, old, new in edits:
-        path = dest / "cs231n" / rel
-        text = path.read_text()
-        if text.count(old) != 1:
-            raise AssertionError(f"{old!r} occurs {text.count(old)} times in {rel}")
-        path.write_text(text.replace(old, new))
+        edit_once(dest / "cs231n" / rel, old, new)
     return dest

@@ -4,7 +4,7 @@ others, student ids that cannot shadow class files, gradebook ids kept exactly, 
 name, a bounded judge memory, late times only from what the course controls, and infrastructure failures that stop
 the run before grading (or leave a submission to the next run) instead of scoring zero.
 
-Submissions are the reference cs231n/ with one function replaced (tests/test_isolation.py's `hostile`)."""
+Submissions are the reference cs231n/ with one function replaced (tests/helpers.py's `hostile`)."""
 
 from __future__ import annotations
 
@@ -25,18 +25,23 @@ import pytest
 
 from autograder import grade, identity, rubric
 from autograder.submission import Submission, discover, folder_name
-from tests.test_isolation import POINTS, RUBRIC, TESTS, WRONG_RELU_BACKWARD, hostile, reference_copy, scores
+from tests.helpers import (
+    POINTS,
+    ROOT,
+    RUBRIC,
+    TESTS,
+    WRONG_RELU_BACKWARD,
+    autograder,
+    cli_env,
+    hostile,
+    reference_copy,
+    scores,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 WRONG = '''
 def relu_backward(dout, cache):
     return dout * 2
 '''
-
-
-def autograder(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "bin" / "autograder"), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env=env)
 
 
 def grade_cli(subs: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -227,7 +232,7 @@ print(json.dumps({"scores": {t.name: t.score for t in result.tests},
 def test_a_huge_answer_is_refused_and_the_judges_memory_stays_bounded(tmp_path: Path) -> None:
     huge = hostile(tmp_path / "huge", HUGE_CACHE, function="affine_forward")
     run = subprocess.run([sys.executable, "-c", JUDGE, str(huge), str(tmp_path / "scratch"), *TESTS], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                         capture_output=True, text=True, timeout=300, env=cli_env())
     assert run.returncode == 0, run.stderr
     found = json.loads(run.stdout)
     assert found["scores"]["layers.affine_forward"] == 0.0
@@ -350,7 +355,7 @@ def test_a_runner_whose_python_lives_under_tmp_starts(tmp_path: Path, python_for
     assert python_for_others.startswith("/tmp/")
     alice = reference_copy(tmp_path / "alice")
     run = subprocess.run([python_for_others, "-c", TMP_CLONE, str(alice)], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                         timeout=120, env=cli_env())
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "3.0"
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import socket
 import stat
 import subprocess
@@ -30,7 +29,8 @@ import pytest
 from autograder import cgroups as runner_cgroups
 from autograder import cli, grade, rubric, sandbox
 from autograder.submission import Submission
-from tests.hostile_corpus import ROOT, Case, build, load_all, matches
+from tests.helpers import ROOT, live_processes, reference_copy
+from tests.hostile_corpus import Case, build, load_all, matches
 
 CASES = load_all()
 QUICK = [c for c in CASES if c.quick]
@@ -87,17 +87,8 @@ def differences(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
 
 
 def processes_with(*needles: str) -> list[str]:
-    """The live processes whose command line contains one of NEEDLES."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z" and any(n.encode() in cmdline for n in needles):
-            found.append(f"{pid}: " + cmdline.replace(b"\0", b" ")[:200].decode(errors="replace"))
-    return found
+    """The live processes whose command line contains one of NEEDLES, as "PID: command line"."""
+    return [f"{pid}: {cmdline[:200]}" for pid, cmdline in live_processes(*needles).items()]
 
 
 def cgroups() -> set[Path]:
@@ -142,11 +133,6 @@ def eventually(probe, within: float = 8.0) -> list[str]:
 
 
 # -- running the corpus ----------------------------------------------------------------------------------------
-def reference_copy(dest: Path) -> Path:
-    shutil.copytree(ROOT / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
-    return dest
-
-
 def summary(result: dict) -> list[tuple]:
     """What must not depend on who else is graded: each test's name, score, status and feedback."""
     return [(t["name"], t["score"], t["status"], t["output"]) for t in result["tests"]]

@@ -17,14 +17,21 @@ from pathlib import Path
 import pytest
 
 from autograder import report, rubric
-from autograder.grade import SubmissionResult, TestResult
+from tests.helpers import (
+    ROOT,
+    SOLUTIONS,
+    SubmissionResult,
+    TestResult,
+    autograder_module,
+    chromium,
+    cli_env,
+    reference_copy,
+)
 from tests.samples.build import TWO_BUGS
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions" / "assignment2"
 TESTS = ["layers.", "optim."]
 N = 40
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+ENV = cli_env()
 
 
 def _course(tmp: Path) -> Path:
@@ -32,7 +39,7 @@ def _course(tmp: Path) -> Path:
     subs = tmp / "submitted"
     for i in range(N):
         folder = subs / f"student{i:02d}" / "assignment2"
-        shutil.copytree(SOLUTIONS / "cs231n", folder / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+        reference_copy(folder, SOLUTIONS / "cs231n")
         if i % 4 == 3:
             rel, old, new = TWO_BUGS[(i // 4) % 2]
             path = folder / rel
@@ -42,9 +49,8 @@ def _course(tmp: Path) -> Path:
 
 
 def _grade(subs: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "autograder", "grade", str(subs), "-o", str(out), "--no-data", "--quiet",
-           "--tests", *TESTS, *extra]
-    return subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, check=True)
+    return autograder_module("grade", str(subs), "-o", str(out), "--no-data", "--quiet", "--tests", *TESTS, *extra,
+                             check=True)
 
 
 def _verdicts(out: Path) -> dict[str, tuple]:
@@ -158,11 +164,10 @@ def test_late_submission_loses_points(tmp_path: Path) -> None:
     text = (ROOT / "autograder" / "rubric.toml").read_text()
     rubric_file.write_text(text.replace("grace_minutes = 15", 'deadline = "2026-02-09T23:59:00Z"\ngrace_minutes = 0'))
     subs = tmp_path / "submitted" / "alice" / "assignment2"
-    shutil.copytree(SOLUTIONS / "cs231n", subs / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+    reference_copy(subs, SOLUTIONS / "cs231n")
     (subs / "timestamp.txt").write_text("2026-02-11 08:00:00.000000 UTC")
-    cmd = [sys.executable, "-m", "autograder", "grade", str(tmp_path / "submitted"), "-o", str(tmp_path / "out"),
-           "--no-data", "--quiet", "--tests", "layers.affine", "--rubric", str(rubric_file)]
-    subprocess.run(cmd, cwd=ROOT, env=ENV, check=True, capture_output=True)
+    autograder_module("grade", str(tmp_path / "submitted"), "-o", str(tmp_path / "out"), "--no-data", "--quiet",
+                      "--tests", "layers.affine", "--rubric", str(rubric_file), check=True)
     data = json.loads((tmp_path / "out" / "alice" / "results.json").read_text())
     assert data["autograder"]["late_days"] == 2
     assert data["score"] == pytest.approx(5 * 0.8)
@@ -177,24 +182,16 @@ def _result(student: str, score: float, failing: str | None) -> SubmissionResult
 
 
 def test_class_report_shows_what_a_person_needs(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("the report test needs Debian's chromium (bin/setup installs it)")
+    browser = chromium(tmp_path / "profile")
     results = [_result(f"s{i}", 5.0, None) for i in range(6)]
     results += [_result(f"b{i}", 2.0, "FAIL adam: relative error 8.2e-01 (must be below 1e-04)") for i in range(3)]
     path = report.write(tmp_path, results, {"engine": "2 local worker(s)"})
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([chromium, *flags, "--dump-dom", path.as_uri()], capture_output=True, text=True,
-                         timeout=120).stdout
+    dom = browser.dom(path)
     for text in ("class report", "Pass rate per test", "Failures, grouped by message", "Slowest submissions",
                  "2 local worker(s)", "optim.adam", "relative error #"):
         assert text in dom, text
     assert dom.count("<img") == 2
-    shot = tmp_path / "report.png"
-    subprocess.run([chromium, *flags, "--window-size=1000,1600", f"--screenshot={shot}", path.as_uri()],
-                   capture_output=True, timeout=120)
+    shot = browser.screenshot(path, tmp_path / "report.png", "1000,1600")
     assert shot.stat().st_size > 20_000, "the page renders with its charts"
     rows = report.pass_rates(results)
     assert rows[0][0] == "optim.adam" and rows[0][1] == pytest.approx(6 / 9)

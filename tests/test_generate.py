@@ -24,37 +24,18 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
 from generate.__main__ import main as generate_main
-from generate.nbgrader_steps import interpreter_on_path
+from tests import helpers
+from tests.helpers import NOT_COPIED, RELEASE, ROOT, SOLUTIONS, SOURCE
 
-ROOT = Path(__file__).resolve().parents[1]
-RELEASE = ROOT / "release" / "assignment2"
-SOLUTIONS = ROOT / "solutions" / "assignment2"
-SOURCE = ROOT / "source" / "assignment2"
 COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py", "requirements.txt")
-NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "cifar-10-batches-py", "*.tar.gz",
-                                    ".ipynb_checkpoints")
-DATA_DIR = Path(os.environ.get("CS231N_CIFAR10_DIR", "/work/shared/data/cifar-10-batches-py"))
 NOTEBOOKS = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks", "PyTorch")
 # nbgrader validate and autograde execute PyTorch.ipynb with every training cut to this many iterations (the notebook's
 # CS231N_MAX_ITERATIONS); `python -m generate` executes it in full.
-QUICK_TRAINING = {"CS231N_MAX_ITERATIONS": "50"}
 MIN_SECRET_LENGTH = 15
 
 
 # ---------------------------------------------------------------------------------------------------------
 # helpers
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {**interpreter_on_path(dict(os.environ)), **extra}
-
-
-def _run(args: list[str], cwd: Path, **extra_env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=cwd, env=_env(**extra_env), capture_output=True, text=True, timeout=3600)
-
-
-def _generate(course: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-m", "generate", *args], course, **extra_env)
 
 
 def _copy_course(destination: Path) -> Path:
@@ -81,11 +62,6 @@ def _inline_pdf_files() -> list[str]:
     return sorted(f"inline_pdf/{path.name}" for path in (SOURCE / "inline_pdf").glob("*.py"))
 
 
-def _nbgrader_meta(**fields) -> dict:
-    meta = {"schema_version": 3, "locked": False, "solution": False, "grade": False, "task": False}
-    return {"nbgrader": {**meta, **fields}}
-
-
 # ---------------------------------------------------------------------------------------------------------
 # (a) staleness: the committed release/ and solutions/ are what the generator makes now
 
@@ -95,7 +71,7 @@ def regenerated(tmp_path_factory) -> Path:
     if not RELEASE.is_dir() or not SOLUTIONS.is_dir():
         pytest.fail("release/ or solutions/ is missing: run `python -m generate` at the repository root")
     course = _copy_course(tmp_path_factory.mktemp("course"))
-    result = _generate(course, "--no-execute")
+    result = helpers.generate(course, "--no-execute")
     assert result.returncode == 0, result.stdout + result.stderr
     return course
 
@@ -280,42 +256,6 @@ def test_release_package_is_stubbed_and_solutions_package_is_clean():
 # the generator end to end on a tiny course (fast: one small notebook)
 
 
-def _tiny_course(root: Path) -> Path:
-    """A course with one annotated module and one notebook with a solution, a hidden test and a question."""
-    shutil.copytree(ROOT / "generate", root / "generate", ignore=NOT_COPIED)
-    shutil.copytree(ROOT / "autograder", root / "autograder", ignore=NOT_COPIED)
-    shutil.copy2(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copy2(ROOT / "requirements.txt", root / "requirements.txt")
-    (root / "cs231n").mkdir()
-    (root / "cs231n" / "__init__.py").write_text("")
-    (root / "cs231n" / "layers.py").write_text(
-        'def add(a, b):\n    """Returns a + b."""\n'
-        "    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION\n")
-    cells = [
-        new_code_cell("import os\nfrom cs231n.layers import add\nprint(os.environ['CS231N_CIFAR10_DIR'])\n"
-                      "open('by_product.txt', 'w').close()",
-                      metadata=_nbgrader_meta(grade_id="setup", locked=True)),
-        new_code_cell("def twice(a):\n    ### BEGIN SOLUTION\n    return add(a, a)\n    ### END SOLUTION",
-                      metadata=_nbgrader_meta(grade_id="twice", solution=True)),
-        new_code_cell("assert twice(2) == 4\n### BEGIN HIDDEN TESTS\nassert twice(-21) == -42\n"
-                      "### END HIDDEN TESTS",
-                      metadata=_nbgrader_meta(grade_id="test", grade=True, locked=True, points=1)),
-        new_markdown_cell("## Inline Question 1:\n\nWhy add?\n\n**Your Answer:**\n\n### BEGIN SOLUTION\n"
-                          "**Answer key:** Because sums are useful.\n\n**Rubric (2 pts):**\n- -1: no reason\n"
-                          "### END SOLUTION",
-                          metadata=_nbgrader_meta(grade_id="q1", solution=True, grade=True, points=2)),
-    ]
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}})
-    (root / "source" / "assignment2").mkdir(parents=True)
-    nbformat.write(nb, root / "source" / "assignment2" / "FullyConnectedNets.ipynb")
-    (root / "source" / "assignment2" / "README.md").write_text("# Tiny\n")
-    (root / "source" / "assignment2" / "collect_submission.py").write_text(
-        'NOTEBOOKS = ("FullyConnectedNets.ipynb",)\n')
-    shutil.copytree(SOURCE / "inline_pdf", root / "source" / "assignment2" / "inline_pdf", ignore=NOT_COPIED)
-    return root
-
-
 @pytest.fixture
 def fake_data(tmp_path) -> Path:
     folder = tmp_path / "cifar"
@@ -326,12 +266,12 @@ def fake_data(tmp_path) -> Path:
 
 
 def test_generator_on_tiny_course(tmp_path, fake_data):
-    course = _tiny_course(tmp_path / "course")
+    course = helpers.tiny_course(tmp_path / "course")
     stale = course / "release" / "assignment2" / "cs231n" / "stale.py"
     stale.parent.mkdir(parents=True)
     stale.write_text("x = 1\n")
 
-    result = _generate(course, "--data", str(fake_data))
+    result = helpers.generate(course, "--data", str(fake_data))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FullyConnectedNets.ipynb executed" in result.stdout
     release, solutions = course / "release" / "assignment2", course / "solutions" / "assignment2"
@@ -362,7 +302,7 @@ def test_generator_on_tiny_course(tmp_path, fake_data):
 
 
 def test_generator_refuses_to_execute_without_data(tmp_path, monkeypatch, capsys):
-    course = _tiny_course(tmp_path / "course")
+    course = helpers.tiny_course(tmp_path / "course")
     monkeypatch.chdir(course)
     monkeypatch.delenv("CS231N_CIFAR10_DIR", raising=False)
     assert generate_main([]) == 1
@@ -373,7 +313,7 @@ def test_generator_refuses_to_execute_without_data(tmp_path, monkeypatch, capsys
 
 
 def test_generator_reports_malformed_annotation(tmp_path, monkeypatch, capsys):
-    course = _tiny_course(tmp_path / "course")
+    course = helpers.tiny_course(tmp_path / "course")
     (course / "cs231n" / "optim.py").write_text("def f():\n    ### BEGIN SOLUTION\n    return 1\n")
     monkeypatch.chdir(course)
     assert generate_main(["--no-execute"]) == 1
@@ -472,18 +412,12 @@ def test_collect_submission_refuses_a_missing_file(tmp_path, missing):
 # (d) slow: nbgrader itself on the generated trees
 
 
-def _nbgrader(course: Path, *args: str) -> str:
-    result = _run([sys.executable, "-m", "nbgrader", *args], course, CS231N_CIFAR10_DIR=str(DATA_DIR), **QUICK_TRAINING)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr
-
-
 def _validate(tree: Path, tmp_path: Path, *flags: str) -> str:
     """`nbgrader validate` (with the course's config) of the notebooks of a copy of `tree`, so that what
     the notebooks write (a saved model) stays out of the repository."""
     copy = tmp_path / "assignment2"
     shutil.copytree(tree, copy, ignore=NOT_COPIED)
-    return _nbgrader(ROOT, "validate", *flags, *[str(copy / f"{name}.ipynb") for name in NOTEBOOKS])
+    return helpers.nbgrader(ROOT, "validate", *flags, *[str(copy / f"{name}.ipynb") for name in NOTEBOOKS])
 
 
 @pytest.mark.slow
@@ -518,7 +452,7 @@ def _autograde(course: Path, student: str) -> tuple[float, float]:
     from nbgrader.api import Gradebook
 
     submitted = (course / "submitted" / student / "assignment2" / "cs231n" / "layers.py").read_text()
-    _nbgrader(course, "autograde", "assignment2", "--student", student)
+    helpers.nbgrader(course, "autograde", "assignment2", "--student", student)
     autograded = course / "autograded" / student / "assignment2" / "cs231n" / "layers.py"
     assert autograded.read_text() == submitted  # the student's own file, edit included
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cs231n") as gb:
@@ -532,10 +466,10 @@ def _autograde(course: Path, student: str) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_nbgrader_validate_and_autograde_on_tiny_course(tmp_path):
-    course = _tiny_course(tmp_path / "course")
-    assert _generate(course, "--no-execute").returncode == 0
+    course = helpers.tiny_course(tmp_path / "course")
+    assert helpers.generate(course, "--no-execute").returncode == 0
     alice = _submit(course, "alice", "solutions")
-    output = _nbgrader(course, "validate", str(alice / "FullyConnectedNets.ipynb"))
+    output = helpers.nbgrader(course, "validate", str(alice / "FullyConnectedNets.ipynb"))
     assert "Success! Your notebook passes all the tests." in output  # the bogus kernel was not used
     _submit(course, "bob", "release")
     assert _autograde(course, "alice") == (1.0, 1.0)
@@ -545,7 +479,7 @@ def test_nbgrader_validate_and_autograde_on_tiny_course(tmp_path):
 @pytest.mark.slow
 def test_nbgrader_autograde_keeps_the_student_package(tmp_path):
     course = _copy_course(tmp_path / "course")
-    result = _generate(course, "--no-execute")
+    result = helpers.generate(course, "--no-execute")
     assert result.returncode == 0, result.stdout + result.stderr
     _submit(course, "alice", "solutions")
     score, max_score = _autograde(course, "alice")

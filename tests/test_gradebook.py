@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from autograder import gradebook
+from tests.helpers import autograder_module, reference_copy
 
-ROOT = Path(__file__).resolve().parents[1]
 TESTS = ["layers.affine", "layers.relu"]
 
 
 def _grade(subs: Path, out: Path, db: str) -> None:
-    cmd = [sys.executable, "-m", "autograder", "grade", str(subs), "-o", str(out), "--no-data", "--quiet",
-           "--tests", *TESTS, "--gradebook", db]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
-    subprocess.run(cmd, check=True, cwd=ROOT, env=env, capture_output=True)
+    autograder_module("grade", str(subs), "-o", str(out), "--no-data", "--quiet", "--tests", *TESTS, "--gradebook", db,
+                      check=True)
 
 
 def _submissions(tmp: Path) -> Path:
     subs = tmp / "subs"
-    shutil.copytree(ROOT / "cs231n", subs / "alice" / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar*"))
+    reference_copy(subs / "alice")
     (subs / "bob" / "cs231n").mkdir(parents=True)
     (subs / "bob" / "cs231n" / "__init__.py").write_text("")
     (subs / "bob" / "cs231n" / "layers.py").write_text("def relu_forward(x):\n    return x * (x > 0), x\n")

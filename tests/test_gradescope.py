@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -18,9 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograder import gradescope
-from tests.test_isolation import POINTS, TESTS, WRONG_RELU_BACKWARD, hostile
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import POINTS, RUBRIC, SOLUTIONS, TESTS, WRONG_RELU_BACKWARD, hostile, reference_copy
 
 INTRUDER = '''
 def relu_backward(dout, cache):
@@ -132,10 +131,7 @@ def test_run_autograder_refuses_when_the_runner_cannot_be_isolated(tmp_path: Pat
     """Without bubblewrap the runner's user must be able to run the Python: the project's own (under /root here)
     cannot be, so the run stops before grading and leaves no results (Gradescope shows an autograder failure, not a
     score)."""
-    import sys
-
-    student = tmp_path / "student"
-    shutil.copytree(ROOT / "cs231n", student / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+    student = reference_copy(tmp_path / "student")
     root = gradescope_root(tmp_path, student)
     try:
         subprocess.run([sys.executable, "-c", ""], user=65534, group=65534, extra_groups=[], check=True)
@@ -146,3 +142,57 @@ def test_run_autograder_refuses_when_the_runner_cannot_be_isolated(tmp_path: Pat
     assert run.returncode != 0
     assert "nothing was graded" in run.stderr and "readable by other users" in run.stderr
     assert not (root / "results" / "results.json").exists()
+
+
+GRADESCOPE_KEYS = {"score", "max_score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
+
+
+@pytest.mark.slow
+def test_run_autograder_gives_a_complete_submission_every_point_in_gradescopes_format(
+    tmp_path: Path, cifar10_dir: Path
+) -> None:
+    """The solutions as Gradescope unpacks the zip that collect_submission.py makes (cs231n/, best_model.pt and the
+    notebooks at the top), graded by run_autograder with the project's Python: every registered test, CIFAR-10
+    targets included, at full points; results.json in Gradescope's keys only."""
+    student = reference_copy(tmp_path / "student", SOLUTIONS / "cs231n")
+    for name in ("best_model.pt", "FullyConnectedNets.ipynb"):
+        shutil.copy2(SOLUTIONS / name, student / name)
+    root = gradescope_root(tmp_path, student)
+    run = run_autograder(root, sys.executable, True, cifar10_dir)
+    assert run.returncode == 0, run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert set(results) == GRADESCOPE_KEYS, "our own keys stay out of what Gradescope reads"
+    full = RUBRIC.points
+    assert {t["name"]: (t["score"], t["max_score"], t["status"], t["visibility"]) for t in results["tests"]} == {
+        name: (points, points, "passed", "visible") for name, points in full.items()}
+    assert results["score"] == results["max_score"] == RUBRIC.max_score == 111
+    assert "without bubblewrap" not in results["output"] and results["execution_time"] > 0
+
+
+@pytest.mark.slow
+def test_run_autograder_scores_an_upload_of_two_submissions_zero_and_says_why(
+    tmp_path: Path, cifar10_dir: Path
+) -> None:
+    student = tmp_path / "student"
+    student.mkdir()
+    for name in ("first.zip", "second.zip"):
+        (student / name).write_bytes(b"not a zip")
+    root = gradescope_root(tmp_path, student)
+    run = run_autograder(root, sys.executable, True, cifar10_dir)
+    assert run.returncode == 0, run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results == {"score": 0, "output": "the grader found 2 submissions in the upload, expected one",
+                       "tests": []}
+
+
+def test_run_autograder_writes_no_results_when_the_grader_cannot_run(tmp_path: Path) -> None:
+    """No CIFAR-10 where setup.sh puts it: the grade command stops, and run_autograder fails without a
+    results.json (Gradescope shows an autograder failure, not a score of 0)."""
+    student = reference_copy(tmp_path / "student")
+    root = gradescope_root(tmp_path, student)
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    run = run_autograder(root, sys.executable, True, empty)
+    assert run.returncode == 1
+    assert f"autograder: CIFAR-10 not found ({empty} has no data_batch_1)" in run.stderr
+    assert (root / "results").is_dir() and not (root / "results" / "results.json").exists()

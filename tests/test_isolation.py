@@ -10,13 +10,11 @@ other test calls it, so the honest baseline of such a submission is full points 
 
 from __future__ import annotations
 
-import ast
 import csv
 import importlib.util
 import json
 import shutil
 import socket
-import subprocess
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -26,19 +24,23 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder import cli, grade, results, rubric, sandbox
-from autograder.grade import SubmissionResult
+from autograder import cli, grade, results, sandbox
 from autograder.runner.wire import Handle
 from autograder.session import RunnerSession
 from autograder.submission import Submission, stage
+from tests.helpers import (
+    POINTS,
+    ROOT,
+    RUBRIC,
+    TESTS,
+    WRONG_RELU_BACKWARD,
+    SubmissionResult,
+    autograder,
+    hostile,
+    reference_copy,
+    scores,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-# Exact names (not prefixes), so that tests added later to these areas cannot change the expected scores.
-TESTS = grade.selected_tests(
-    ["layers.affine_forward", "layers.affine_backward", "layers.relu_forward", "layers.relu_backward"], False)
-RUBRIC = rubric.load()
-POINTS = {name: RUBRIC.points[name] for name in TESTS}
-WRONG_RELU_BACKWARD = {**POINTS, "layers.relu_backward": 0.0}  # what a plainly wrong relu_backward scores
 RNG = np.random.default_rng(231)
 X, DOUT = RNG.standard_normal((4, 5)), RNG.standard_normal((4, 5))
 
@@ -49,31 +51,9 @@ def _runner_python(runner_python_for_others: str) -> None:
 
 
 # -- building and grading hostile submissions -------------------------------------------------------------------
-def hostile(dest: Path, source: str, function: str = "relu_backward", module: str = "layers.py", **values: Any) -> Path:
-    """A submission at DEST: the reference package with MODULE's FUNCTION replaced by SOURCE (which may start with
-    module-level code). Each keyword NAME=value replaces the token NAME in SOURCE by repr(value)."""
-    path = reference_copy(dest) / "cs231n" / module
-    text = path.read_text()
-    node = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == function)
-    for name, value in values.items():
-        source = source.replace(name, repr(value))
-    lines = text.splitlines(keepends=True)
-    path.write_text("".join(lines[: node.lineno - 1]) + source.strip("\n") + "\n" + "".join(lines[node.end_lineno:]))
-    return dest
-
-
-def reference_copy(dest: Path) -> Path:
-    shutil.copytree(ROOT / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
-    return dest
-
-
 def graded(folder: Path, scratch: Path, student: str = "mallory", sandboxed: bool = True) -> SubmissionResult:
     options = grade.GradeOptions(rubric=RUBRIC, tests=TESTS, scratch=scratch, sandboxed=sandboxed)
     return grade.grade(Submission(student, folder), options)
-
-
-def scores(result: SubmissionResult) -> dict[str, float]:
-    return {t.name: t.score for t in result.tests}
 
 
 def in_runner(folder: Path, scratch: Path, *args: Any, sandboxed: bool = True, get: str = "") -> Any:
@@ -486,11 +466,6 @@ def relu_backward(dout, cache):
 '''
 
 
-def autograder(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "bin" / "autograder"), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
-
-
 def test_cli_a_fake_results_json_changes_nothing_in_the_real_output(tmp_path: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     reference_copy(subs / "alice")
@@ -506,7 +481,7 @@ def test_cli_a_fake_results_json_changes_nothing_in_the_real_output(tmp_path: Pa
     assert str(out / "mallory" / "results.json") in inside["written"] and str(host_tmp) in inside["written"]
     assert not out.exists() and not host_tmp.exists() and not (tmp_path / "results.json").exists()
 
-    run = autograder("grade", str(subs), "-o", str(out), "--no-data", "--tests", *TESTS, cwd=tmp_path)
+    run = autograder("grade", str(subs), "-o", str(out), "--no-data", "--tests", *TESTS, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stderr
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
         "alice/feedback.html", "alice/results.json", "grades.csv", "mallory/feedback.html", "mallory/results.json",
@@ -539,7 +514,7 @@ def test_cli_empty_submission_unsandboxed_from_the_project_root_scores_zero(tmp_
     (tmp_path / "nobody" / "notes.txt").write_text("no code here\n")
     out = tmp_path / "out"
     run = autograder("grade", str(tmp_path / "nobody"), "-o", str(out), "--no-data", "--tests", *TESTS,
-                     "--unsandboxed", cwd=ROOT)
+                     "--unsandboxed", cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "WITHOUT a sandbox" in run.stderr
     data = json.loads((out / "nobody" / "results.json").read_text())

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import autograder.hidden  # noqa: F401 - registers the tests
-from autograder import grade, rubric
-from autograder.submission import Submission
-from tests.mutants import ROOT, Mutant, check, make
+from autograder import rubric
+from tests.helpers import ROOT, graded_tests
+from tests.mutants import Mutant, check, make
 
 CONV_FWD, CONV_BWD = "layers.conv_forward_naive", "layers.conv_backward_naive"
 POOL_FWD, POOL_BWD = "layers.max_pool_forward_naive", "layers.max_pool_backward_naive"
@@ -115,13 +115,13 @@ def test_mutant_costs_points_in_its_own_tests(m: Mutant, tmp_path: Path) -> None
 
 
 def test_reference_scores_full_points_on_the_area(tmp_path: Path) -> None:
-    results = _graded(ROOT, tmp_path)
+    results = graded_tests(ROOT, tmp_path / "scratch", AREA)
     assert {name: r.score for name, r in results.items()} == {name: r.max_score for name, r in results.items()}
 
 
 @pytest.mark.parametrize("name", FEEDBACK, ids=str)
 def test_feedback_names_the_setting(name: str, tmp_path: Path) -> None:
-    results = _graded(make(BY_NAME[name], tmp_path / "sub"), tmp_path)
+    results = graded_tests(make(BY_NAME[name], tmp_path / "sub"), tmp_path / "scratch", AREA)
     expected = FEEDBACK[name]
     for test, labels in expected.fail.items():
         lines = results[test].output.splitlines()
@@ -134,6 +134,3 @@ def test_feedback_names_the_setting(name: str, tmp_path: Path) -> None:
         assert results[test].score == round(fraction * results[test].max_score, 2), results[test]
 
 
-def _graded(folder: Path, tmp: Path) -> dict[str, grade.TestResult]:
-    options = grade.GradeOptions(rubric=rubric.load(), tests=AREA, scratch=tmp / "scratch")
-    return {r.name: r for r in grade.grade(Submission("mutant", folder), options).tests}

@@ -15,7 +15,8 @@ import autograder.hidden  # noqa: F401 - registers the tests
 from autograder import framework, grade, rubric
 from autograder.hidden import accuracy
 from autograder.submission import Submission
-from tests.mutants import ROOT, Mutant, check, make
+from tests.helpers import ROOT, graded_tests
+from tests.mutants import Mutant, check, make
 
 AREA = [name for name in framework.TESTS if name.startswith(("optim.", "fc_net.", "cnn."))
         and not framework.TEST_INFO[name].needs_data]
@@ -125,13 +126,13 @@ def test_mutant_costs_points_in_its_own_tests(m: Mutant, tmp_path: Path) -> None
 
 
 def test_reference_scores_full_points(tmp_path: Path) -> None:
-    results = _graded(ROOT, tmp_path, AREA)
+    results = graded_tests(ROOT, tmp_path / "scratch", AREA)
     assert {n: r.score for n, r in results.items()} == {n: r.max_score for n, r in results.items()}
 
 
 def test_missing_two_layer_net_scores_zero_and_says_why(tmp_path: Path) -> None:
-    results = _graded(make(BY_NAME["TwoLayerNet removed (later course years)"], tmp_path / "sub"), tmp_path,
-                      ["fc_net.two_layer_net", "fc_net.fcn_loss"])
+    results = graded_tests(make(BY_NAME["TwoLayerNet removed (later course years)"], tmp_path / "sub"),
+                           tmp_path / "scratch", ["fc_net.two_layer_net", "fc_net.fcn_loss"])
     assert results["fc_net.two_layer_net"].score == 0
     assert "has no TwoLayerNet" in results["fc_net.two_layer_net"].output
     assert results["fc_net.fcn_loss"].score == results["fc_net.fcn_loss"].max_score
@@ -140,8 +141,8 @@ def test_missing_two_layer_net_scores_zero_and_says_why(tmp_path: Path) -> None:
 def test_missing_last_layer_l2_fails_the_regularized_parts_with_partial_gradient_credit(tmp_path: Path) -> None:
     """The loss fails exactly its three regularized parts; the gradients are right for that wrong loss, so their
     three regularized parts (of four) earn the rubric's half credit: (1 + 3 * 0.5) / 4."""
-    results = _graded(make(BY_NAME["L2 missing on the last layer"], tmp_path / "sub"), tmp_path,
-                      ["fc_net.fcn_loss", "fc_net.fcn_gradients"])
+    results = graded_tests(make(BY_NAME["L2 missing on the last layer"], tmp_path / "sub"), tmp_path / "scratch",
+                           ["fc_net.fcn_loss", "fc_net.fcn_gradients"])
     failed = [line for line in results["fc_net.fcn_loss"].output.splitlines() if line.startswith("FAIL ")]
     assert len(failed) == 3 and all("loss with L2 regularization" in line for line in failed)
     gradients = results["fc_net.fcn_gradients"]
@@ -150,8 +151,8 @@ def test_missing_last_layer_l2_fails_the_regularized_parts_with_partial_gradient
 
 
 def test_in_place_update_is_noted_not_penalized(tmp_path: Path) -> None:
-    results = _graded(make(BY_NAME["momentum updates w in place"], tmp_path / "sub"), tmp_path,
-                      ["optim.sgd_momentum"])
+    results = graded_tests(make(BY_NAME["momentum updates w in place"], tmp_path / "sub"), tmp_path / "scratch",
+                           ["optim.sgd_momentum"])
     assert results["optim.sgd_momentum"].score == results["optim.sgd_momentum"].max_score
     assert "NOTE sgd_momentum changes its input(s) w in place" in results["optim.sgd_momentum"].output
 
@@ -162,7 +163,7 @@ def test_dropout_keyword_of_2018_2020_is_detected(tmp_path: Path) -> None:
                          frozenset()), tmp_path / "sub")
     source = folder / "cs231n" / "classifiers" / "fc_net.py"
     source.write_text(source.read_text().replace("dropout_keep_ratio", "dropout"))
-    results = _graded(folder, tmp_path, ["fc_net.fcn_dropout"])
+    results = graded_tests(folder, tmp_path / "scratch", ["fc_net.fcn_dropout"])
     assert results["fc_net.fcn_dropout"].score == results["fc_net.fcn_dropout"].max_score
 
 
@@ -179,14 +180,15 @@ def test_best_model_is_loaded_with_model_io_and_scored_by_the_judge(cifar10_grad
     save_model(model, folder / "best_model.npz")
     X_val, y_val = data.load(cifar10_grading, "X_val", "y_val")
     expected = float((model.loss(X_val).argmax(axis=1) == y_val).mean())
-    result = _graded(folder, tmp_path, ["fc_net.best_model_accuracy"], cifar10_grading)["fc_net.best_model_accuracy"]
+    result = graded_tests(folder, tmp_path / "scratch", ["fc_net.best_model_accuracy"],
+                          cifar10_grading)["fc_net.best_model_accuracy"]
     assert f"validation accuracy {expected:.1%}" in result.output
     assert result.status == "failed" and "below the notebook's 50%" in result.output
 
 
 @pytest.mark.slow
 def test_reference_clears_the_training_targets(cifar10_grading: Path, tmp_path: Path) -> None:
-    results = _graded(ROOT, tmp_path, DATA_TESTS, cifar10_grading)
+    results = graded_tests(ROOT, tmp_path / "scratch", DATA_TESTS, cifar10_grading)
     assert {n: r.score for n, r in results.items()} == {n: r.max_score for n, r in results.items()}
     assert "no best_model.npz" in results["fc_net.best_model_accuracy"].output
     # Correct code stops at the first epoch that reaches the target, before the recipe's last.
@@ -217,6 +219,3 @@ def test_training_with_an_update_rule_that_never_returns_fails_at_its_first_step
         assert "did not finish within" in result.output and result.seconds < 3.0 + 5.0
 
 
-def _graded(folder: Path, tmp: Path, tests: list[str], data: Path | None = None) -> dict[str, grade.TestResult]:
-    options = grade.GradeOptions(rubric=rubric.load(), tests=tests, scratch=tmp / "scratch", data=data)
-    return {r.name: r for r in grade.grade(Submission("mutant", folder), options).tests}

@@ -17,9 +17,8 @@ import torch
 import torch.nn as nn
 
 import autograder.hidden  # noqa: F401 - registers the tests
-from autograder import framework, grade, rubric
-from autograder.submission import Submission
-from tests.mutants import ROOT
+from autograder import framework, grade
+from tests.helpers import ROOT, edit_once, graded_tests, reference_copy
 
 PYTORCH = [name for name in framework.TESTS if name.startswith("pytorch.")]
 AREA = [name for name in PYTORCH if not framework.TEST_INFO[name].needs_data]
@@ -129,26 +128,19 @@ def make(m: Mutant, dest: Path, model: Path | None = None) -> Path:
     """A submission at DEST: the reference package with M's edits, and MODEL as its best_model.pt if given."""
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(ROOT / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
-    target = dest / "cs231n" / "pytorch_models.py"
-    text = target.read_text()
+    target = reference_copy(dest) / "cs231n" / "pytorch_models.py"
     for old, new in m.edits:
-        assert text.count(old) == 1, f"{m.name}: {old!r} occurs {text.count(old)} times"
-        text = text.replace(old, new)
-    target.write_text(text)
+        edit_once(target, old, new, f"{m.name}: ")
     if model is not None:
         shutil.copyfile(model, dest / "best_model.pt")
     return dest
 
 
-def graded(folder: Path, tmp: Path, tests: list[str], data: Path | None = None) -> dict[str, grade.TestResult]:
-    options = grade.GradeOptions(rubric=rubric.load(), tests=tests, scratch=tmp / "scratch", data=data)
-    return {r.name: r for r in grade.grade(Submission("pytorch", folder), options).tests}
 
 
 @pytest.mark.parametrize("m", MUTANTS, ids=lambda m: m.name)
 def test_mutant_costs_points_in_its_own_tests(m: Mutant, tmp_path: Path) -> None:
-    results = graded(make(m, tmp_path / "sub"), tmp_path, AREA)
+    results = graded_tests(make(m, tmp_path / "sub"), tmp_path / "scratch", AREA)
     lost = {name for name, r in results.items() if r.score < r.max_score}
     assert not m.losers - lost, f"{m.name}: these tests did not catch it: {sorted(m.losers - lost)}"
     assert not lost - m.losers - m.collateral, f"{m.name}: unrelated tests lost points: {sorted(lost - m.losers)}"
@@ -157,7 +149,7 @@ def test_mutant_costs_points_in_its_own_tests(m: Mutant, tmp_path: Path) -> None
 
 
 def test_reference_scores_full_points_without_data(tmp_path: Path) -> None:
-    results = graded(ROOT, tmp_path, AREA)
+    results = graded_tests(ROOT, tmp_path / "scratch", AREA)
     assert {n: r.score for n, r in results.items()} == {n: r.max_score for n, r in results.items()}
     assert sum(r.max_score for r in results.values()) == 7
 
@@ -166,7 +158,8 @@ def test_hard_coded_padding_loses_only_the_other_filter_sizes(tmp_path: Path) ->
     """Padding 2 and 1 whatever the filter size: right for the notebook's 5x5 and 3x3 filters, wrong for others."""
     m = mutant("padding hard-coded", ("padding=(conv_w1.shape[2] - 1) // 2", "padding=2"),
                ("padding=(conv_w2.shape[2] - 1) // 2", "padding=1"))
-    result = graded(make(m, tmp_path / "sub"), tmp_path, ["pytorch.three_layer_convnet"])["pytorch.three_layer_convnet"]
+    result = graded_tests(make(m, tmp_path / "sub"), tmp_path / "scratch",
+                          ["pytorch.three_layer_convnet"])["pytorch.three_layer_convnet"]
     assert result.score == pytest.approx(result.max_score * 2 / 3, abs=1e-3)
     assert "FAIL scores and gradients with other filter sizes" in result.output
 
@@ -180,7 +173,7 @@ def grading_data(cifar10_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def _data_results(folder: Path, tmp: Path, data: Path, tests: list[str] = DATA_TESTS) -> dict[str, grade.TestResult]:
-    return graded(folder, tmp, tests, data)
+    return graded_tests(folder, tmp / "scratch", tests, data)
 
 
 @pytest.mark.slow

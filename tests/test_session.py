@@ -24,6 +24,7 @@ from autograder import cgroups, sandbox, session
 from autograder.runner import wire
 from autograder.runner.wire import Handle
 from autograder.session import CallError, InfrastructureError, RunnerSession
+from tests.helpers import live_processes
 
 MODES = [pytest.param(True, id="sandboxed"), pytest.param(False, id="unsandboxed")]
 SHORT = 0.6  # seconds: the time limit of the calls that are meant to hang
@@ -365,25 +366,10 @@ def alive(pid: int) -> bool:
         return False
 
 
-def processes_with(marker: str) -> list[int]:
-    """The live processes (as `ps` would list them) whose command line contains MARKER."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline and alive(int(entry)):
-            found.append(int(entry))
-    return found
-
-
 def gone(marker: str, within: float = 5.0) -> bool:
     """Whether every process with MARKER ends within WITHIN seconds (killed processes take a moment to go)."""
     deadline = time.monotonic() + within
-    while processes_with(marker):
+    while live_processes(marker):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)

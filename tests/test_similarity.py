@@ -5,7 +5,6 @@ checked in headless Chromium; the report's section. The corpus is made by progra
 from __future__ import annotations
 
 import csv
-import os
 import random
 import shutil
 import subprocess
@@ -16,20 +15,17 @@ from pathlib import Path
 import pytest
 
 from autograder import report
-from autograder.grade import SubmissionResult, TestResult
 from autograder.similarity import command, extract, section
 from autograder.similarity.settings import Settings
 from autograder.similarity.tokens import Normalizer
 from autograder.submission import discover
+from tests.helpers import ROOT, SubmissionResult, TestResult, chromium, cli_env
 from tests.similarity_corpus import build
 from tests.similarity_corpus.disguise import DISGUISES, move
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+ENV = cli_env()
 INDEPENDENT = range(100, 108)
 MOVED = ("conv_backward_naive", "max_pool_backward_naive")  # moved to layer_utils.py by copier_move
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _similarity(path: Path, out: Path, *extra: str, hash_seed: str = "0") -> subprocess.CompletedProcess:
@@ -169,33 +165,19 @@ def test_hostile_files_are_read_as_text(tmp_path: Path) -> None:
     assert "batchnorm_backward" in names and names[-1] == "broken", "a file that does not parse is still read"
 
 
-def _chromium(tmp_path: Path) -> tuple[str, list[str]]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("the page tests need Debian's chromium (bin/setup installs it)")
-    return chromium, [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
-
-
 def test_pages_in_a_browser(course: tuple[Path, Path, Path], tmp_path: Path) -> None:
-    chromium, flags = _chromium(tmp_path)
+    browser = chromium(tmp_path / "profile")
     out = course[2]
-
-    def dom(page: Path) -> str:
-        return subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                              timeout=120).stdout
-
-    index = dom(out / "similarity.html")
+    index = browser.dom(out / "similarity.html")
     rows = _rows(out)
     assert index.count("class=\"pair\"") == len(rows) and "known solution public_a" in index
     assert index.count("side by side</a>") == len(rows)
     top = rows[0]
-    page = dom(out / top["view"])
+    page = browser.dom(out / top["view"])
     assert top["student_a"] in page and "<mark class=\"g0\">" in page and "all pairs" in page
     first_function = top["matched_functions"].split("; ")[0].split("=")[0]
     assert first_function in page
-    shot = tmp_path / "pair.png"
-    subprocess.run([chromium, *flags, "--window-size=1400,1200", f"--screenshot={shot}", (out / top["view"]).as_uri()],
-                   capture_output=True, timeout=120)
+    shot = browser.screenshot(out / top["view"], tmp_path / "pair.png", "1400,1200")
     assert shot.stat().st_size > 20_000, "the side-by-side page renders"
 
 

@@ -17,7 +17,8 @@ from autograder.hidden import variants
 from autograder.reference import fc_net as ref_fc_net
 from autograder.reference import layers as ref_layers
 from autograder.submission import Submission
-from tests.student_code import RELEASE, edited, stubbed_release
+from tests.helpers import RELEASE
+from tests.student_code import edited, stubbed_release
 
 DATA_FREE = [n for n in framework.TESTS if framework.TEST_INFO[n].suite == "hidden"
              and not framework.TEST_INFO[n].needs_data]

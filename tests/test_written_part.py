@@ -32,7 +32,6 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
-from test_generate import NOT_COPIED, _generate, _nbgrader, _tiny_course
 
 from generate.answer_key import inline_questions
 from generate.formgrader_rubric import RUBRIC_HEADING
@@ -40,11 +39,9 @@ from generate.gradescope import GRADESCOPE_RUBRIC, gradescope_math, rubric_items
 from generate.layout import notebook_order, ordered_notebooks
 from generate.student_env import INDEX_OPTION, STUDENT_PACKAGES, render_student_env, student_pins
 from generate.written import load_pdf_package
+from tests import helpers
+from tests.helpers import NOT_COPIED, RELEASE, ROOT, SOLUTIONS, SOURCE
 
-ROOT = Path(__file__).resolve().parents[1]
-RELEASE = ROOT / "release" / "assignment2"
-SOLUTIONS = ROOT / "solutions" / "assignment2"
-SOURCE = ROOT / "source" / "assignment2"
 PDF = "a2_inline_submission.pdf"
 TEMPLATE = SOLUTIONS / "a2_inline_template.pdf"
 
@@ -443,13 +440,13 @@ def _formgrader_page(course: Path, submission_id: str) -> str:
 def test_formgrader_shows_the_rubric_beside_the_answer_and_feedback_does_not(tmp_path):
     from nbgrader.api import Gradebook
 
-    course = _tiny_course(tmp_path / "course")
-    assert _generate(course, "--no-execute").returncode == 0
+    course = helpers.tiny_course(tmp_path / "course")
+    assert helpers.generate(course, "--no-execute").returncode == 0
     submission = course / "submitted" / "alice" / "assignment2"
     shutil.copytree(course / "release" / "assignment2", submission)
     _answer(submission, {"q1": "ALICE-ANSWER: adding is what the layer does."})
-    _nbgrader(course, "autograde", "assignment2", "--student", "alice")
-    _nbgrader(course, "generate_feedback", "assignment2", "--student", "alice")
+    helpers.nbgrader(course, "autograde", "assignment2", "--student", "alice")
+    helpers.nbgrader(course, "generate_feedback", "assignment2", "--student", "alice")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cs231n") as gb:
         submission_id = gb.find_submission_notebook("FullyConnectedNets", "assignment2", "alice").id
 
