@@ -239,4 +239,5 @@ def registered_tests(*bodies: Callable[[framework.TestContext], None]) -> Iterat
 def run_registered(name: str, shape_only: float) -> framework.Outcome:
     """Run the registered test NAME with no runner (it must not call the student's code) and the rubric's
     SHAPE_ONLY share."""
-    return framework.run_test(name, None, {"partial": {"shape_only": shape_only}})
+    grading = framework.Grading(framework.PartialCredit(backward_matches_wrong_forward=0.5, shape_only=shape_only))
+    return framework.run_test(name, None, grading)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder import rubric
+from autograder.framework import PartialCredit
 from tests.helpers import autograder_module
 
 KNOWN = {"t.forward", "t.backward"}
@@ -44,7 +45,7 @@ def test_a_usable_rubric_gives_points_partial_credit_limits_and_late_policy(tmp_
     assert loaded.points == {"t.forward": 2.0, "t.backward": 1.5}
     assert all(type(v) is float for v in loaded.points.values())
     assert loaded.max_score == 3.5
-    assert loaded.partial == {"backward_matches_wrong_forward": 0.5, "shape_only": 0.1}
+    assert loaded.partial == PartialCredit(backward_matches_wrong_forward=0.5, shape_only=0.1)
     assert loaded.budget_seconds == 90.0
     assert loaded.late == rubric.LatePolicy(datetime(2026, 2, 11, 7, 59, tzinfo=UTC), 15.0, 0.25, 0.5)
 
@@ -121,11 +122,9 @@ def test_partial_credit_must_be_within_its_bounds(tmp_path: Path, key: str, valu
 
 def test_partial_credit_at_its_bounds_is_allowed(tmp_path: Path) -> None:
     text = POINTS + "[partial]\nbackward_matches_wrong_forward = 1\nshape_only = 0.25\n"
-    assert rubric.load(written(tmp_path, text), known=KNOWN).partial == {"backward_matches_wrong_forward": 1.0,
-                                                                         "shape_only": 0.25}
+    assert rubric.load(written(tmp_path, text), known=KNOWN).partial == PartialCredit(1.0, 0.25)
     text = POINTS + "[partial]\nbackward_matches_wrong_forward = 0\nshape_only = 0\n"
-    assert rubric.load(written(tmp_path, text), known=KNOWN).partial == {"backward_matches_wrong_forward": 0.0,
-                                                                         "shape_only": 0.0}
+    assert rubric.load(written(tmp_path, text), known=KNOWN).partial == PartialCredit(0.0, 0.0)
 
 
 @pytest.mark.parametrize("late", ['deadline = "next friday"', 'deadline = "2026-02-30T12:00:00Z"',
