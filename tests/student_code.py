@@ -82,26 +82,50 @@ STUBS: dict[tuple[str, int], tuple[list[tuple[str, str, str]], list[str]]] = {
                                     ["grads = {k: GRAD(v.shape) for k, v in self.params.items()}"]),
 }
 
-# How each degenerate kind of submission fills outputs (OUT), gradients (GRAD) and the loss.
+# The stubs of cs231n/pytorch_models.py, as plain lines: TENSOR is MODES' torch factory (called with sizes). The
+# modules hold no layers, the nn.Sequential ones the wrong layers with degenerate weights; outputs are tensors of the
+# right shape that ignore the input, random_weight a constant one.
+TORCH_FILE = "pytorch_models.py"
+DEGENERATE_WEIGHTS = "with torch.no_grad():\n    for p in PARAMS.parameters(): p.copy_(TENSOR(*p.shape))"
+TORCH_STUBS: dict[tuple[str, int], list[str]] = {
+    ("flatten", 0): ["return TENSOR(x.shape[0], x[0].numel())"],
+    ("random_weight", 0): ["w = TENSOR(*shape, dtype=dtype).requires_grad_()"],
+    ("two_layer_fc", 0): ["scores = TENSOR(x.shape[0], w2.shape[1])"],
+    ("three_layer_convnet", 0): ["scores = TENSOR(x.shape[0], fc_w.shape[1])"],
+    ("TwoLayerFC.__init__", 0): ["self.classes = num_classes"],
+    ("TwoLayerFC.forward", 0): ["scores = TENSOR(x.shape[0], self.classes)"],
+    ("ThreeLayerConvNet.__init__", 0): ["self.classes = num_classes"],
+    ("ThreeLayerConvNet.forward", 0): ["scores = TENSOR(x.shape[0], self.classes)"],
+    ("sequential_three_layer_convnet", 0): [
+        "model = nn.Sequential(nn.Flatten(), nn.Linear(in_channel * image_size[0] * image_size[1], num_classes))",
+        *DEGENERATE_WEIGHTS.replace("PARAMS", "model").splitlines()],
+    ("best_model", 0): ["model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10))",
+                        *DEGENERATE_WEIGHTS.replace("PARAMS", "model").splitlines()],
+}
+
+# How each degenerate kind of submission fills outputs (OUT), gradients (GRAD), the loss, and torch tensors (TENSOR).
 MODES = {
-    "zeros": ("np.zeros", "np.zeros", "0.0"),  # everything zero, of the right shapes
-    "constant": ("np.ones", "np.zeros", "1.0"),  # constant outputs and losses, zero gradients
-    "random_nan": ("(lambda s: np.random.randn(*s))", "(lambda s: np.full(s, np.nan))", "np.random.rand()"),
+    "zeros": ("np.zeros", "np.zeros", "0.0", "torch.zeros"),  # everything zero, of the right shapes
+    "constant": ("np.ones", "np.zeros", "1.0", "torch.ones"),  # constant outputs and losses, zero gradients
+    "random_nan": ("(lambda s: np.random.randn(*s))", "(lambda s: np.full(s, np.nan))", "np.random.rand()",
+                   "(lambda *s, **k: torch.full(s, float('nan'), **k))"),
 }
 
 
 def stubbed_release(dest: Path, mode: str) -> Path:
     """A copy of the release at DEST whose every stub returns MODE's degenerate values of the right shapes."""
-    out, grad, loss = MODES[mode]
+    out, grad, loss, tensor = MODES[mode]
     reference_copy(dest, RELEASE / "cs231n")
     for path in (dest / "cs231n").rglob("*.py"):
         text = path.read_text()
         seen: dict[str, int] = {}
 
-        def fill(match: re.Match, seen: dict[str, int] = seen) -> str:
+        def fill(match: re.Match, seen: dict[str, int] = seen, torch_file: bool = path.name == TORCH_FILE) -> str:
             indent, name = match.group(1), match.group(2)
             key = name.split(".")[-1] if "." in name and not name[0].isupper() else name
             k = seen[key] = seen.get(key, -1) + 1
+            if torch_file:
+                return "\n".join(indent + line.replace("TENSOR", tensor) for line in TORCH_STUBS[(key, k)])
             outputs, lines = STUBS[(key, k)]
             code = [f"{var} = {loss}" if kind == "s" else f"{var} = {out if kind == 'f' else grad}({shape})"
                     for var, shape, kind in outputs]

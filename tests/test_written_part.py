@@ -75,8 +75,10 @@ def _release_questions(folder: Path) -> list[tuple[str, str, int, str]]:
 
 
 def _student_copy(destination: Path) -> Path:
-    """A copy of the release as a student has it when done: every code cell run."""
+    """A copy of the release as a student has it when done: every code cell run, the PyTorch part's best_model.pt
+    saved (the solutions' one)."""
     shutil.copytree(RELEASE, destination, ignore=NOT_COPIED)
+    shutil.copy(SOLUTIONS / "best_model.pt", destination / "best_model.pt")
     for notebook in destination.glob("*.ipynb"):
         nb = nbformat.read(notebook, as_version=4)
         for count, cell in enumerate((cell for cell in nb.cells if cell.cell_type == "code"), start=1):
@@ -212,7 +214,7 @@ def test_the_template_has_the_students_pages_without_answers(answered):
 
 
 def test_a_notebook_added_to_notebooks_adds_its_pages_at_the_end(tmp_path):
-    """The PyTorch part adds a notebook with a question: naming it in NOTEBOOKS is all it takes."""
+    """A later part adds a notebook with a question: naming it in NOTEBOOKS is all it takes."""
     folder = _student_copy(tmp_path / "assignment2")
     before = len(_release_questions(folder))
     meta = {"nbgrader": {"schema_version": 3, "grade": True, "solution": True, "locked": False, "points": 2,
@@ -223,9 +225,9 @@ def test_a_notebook_added_to_notebooks_adds_its_pages_at_the_end(tmp_path):
     nbformat.write(new_notebook(cells=cells), folder / "ExtraPart.ipynb")
     script = folder / "collect_submission.py"
     text = script.read_text()
-    assert text.count('    "ConvolutionalNetworks.ipynb",\n') == 1
-    script.write_text(text.replace('    "ConvolutionalNetworks.ipynb",\n',
-                                   '    "ConvolutionalNetworks.ipynb",\n    "ExtraPart.ipynb",\n'))
+    last = f'    "{notebook_order(folder)[-1]}",\n'
+    assert text.count(last) == 1
+    script.write_text(text.replace(last, f'{last}    "ExtraPart.ipynb",\n'))
     result = _collect(folder)
     assert result.returncode == 0, result.stderr
     pages = _page_texts(folder / PDF)

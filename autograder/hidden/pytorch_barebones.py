@@ -90,6 +90,11 @@ def random_weight(t: TestContext) -> None:
         for shape, w in drawn.items():
             if w["values"].shape != shape:
                 raise Fail(f"random_weight({shape}) has shape {w['values'].shape}")
+            if not np.all(np.isfinite(w["values"])):
+                raise Fail(f"random_weight({shape}) contains NaN or inf")
+            if np.ptp(w["values"]) == 0:  # a constant is no draw: the function's point, whatever else is right
+                raise Fail(f"random_weight({shape}) holds the same value ({w['values'].flat[0]:g}) everywhere: it "
+                           "should be a random draw")
             if w["dtype"] != "float32" or not w["requires_grad"] or not w["is_leaf"]:
                 raise Fail(f"random_weight({shape}) is a {w['dtype']} tensor with requires_grad={w['requires_grad']}"
                            f" and is_leaf={w['is_leaf']}; expected float32, True and True (a leaf, so that "

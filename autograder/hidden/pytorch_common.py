@@ -106,6 +106,8 @@ def check_kaiming(what: str, values: np.ndarray, fan_in: int) -> None:
     """Fail unless VALUES look drawn with mean 0 and standard deviation sqrt(2 / fan_in) (Kaiming initialization
     for a ReLU network; normal or uniform alike: only the two moments are checked)."""
     expected = np.sqrt(2.0 / fan_in)
+    if not np.all(np.isfinite(values)):
+        raise Fail(f"{what}: the values contain NaN or inf")
     mean, std = float(np.mean(values)), float(np.std(values))
     if abs(std / expected - 1) > KAIMING_STD_TOL or abs(mean) > KAIMING_MEAN_TOL * expected:
         raise Fail(f"{what}: {values.size} values of mean {mean:.4f} and standard deviation {std:.4f}; Kaiming "
