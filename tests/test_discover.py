@@ -60,6 +60,27 @@ def test_one_students_folder_given_as_dot_is_named_after_the_folder(tmp_path: Pa
     assert [s.student for s in discover(Path("."))] == ["alice"]
 
 
+def test_one_students_folder_holding_its_assignment2_is_named_after_the_students_folder(tmp_path: Path) -> None:
+    alice = tmp_path / "alice"
+    package(alice / "assignment2")
+    assert found(alice) == [("alice", alice / "assignment2", None)]
+
+
+def test_macos_zip_metadata_beside_the_upload_is_no_submission(tmp_path: Path) -> None:
+    """A zip made with macOS's Archive Utility unpacks (on Gradescope, into /autograder/submission) with __MACOSX/
+    beside what was zipped, holding ._ metadata files in the same tree."""
+    upload = tmp_path / "submission"
+    package(upload / "assignment2", marker="real")
+    (upload / "__MACOSX" / "assignment2" / "cs231n").mkdir(parents=True)
+    (upload / "__MACOSX" / "assignment2" / "cs231n" / "._layers.py").write_bytes(b"\x00\x05\x16\x07")
+    assert found(upload) == [("submission", upload / "assignment2", None)]
+    assert staged_marker(discover(upload)[0], tmp_path / "scratch") == "MARKER = 'real'\n"
+    students = tmp_path / "students"
+    package(students / "bob")
+    (students / "__MACOSX" / "bob").mkdir(parents=True)
+    assert [s.student for s in discover(students)] == ["bob"]
+
+
 def test_one_zip_is_one_submission_named_without_its_suffix_and_timed_by_its_date(tmp_path: Path) -> None:
     archive = zipped(tmp_path / "Alice_Smith.ZIP", {"cs231n/__init__.py": "", "cs231n/layers.py": "MARKER = 'z'\n"})
     assert found(archive) == [("Alice_Smith", archive, ZIP_TIME.isoformat())]
