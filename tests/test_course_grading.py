@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder import report, rubric
-from autograder.grade import SubmissionResult, TestResult
+from autograder.scores import SubmissionResult, TestResult
 from tests.samples.build import TWO_BUGS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 
 from autograder import cli, grade, results, rubric, sandbox
-from autograder.grade import SubmissionResult
 from autograder.runner.wire import Handle
+from autograder.scores import SubmissionResult
 from autograder.session import RunnerSession
 from autograder.submission import Submission, stage
 

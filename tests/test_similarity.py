@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import report
-from autograder.grade import SubmissionResult, TestResult
+from autograder.scores import SubmissionResult, TestResult
 from autograder.similarity import command, extract, section
 from autograder.similarity.settings import Settings
 from autograder.similarity.tokens import Normalizer
