@@ -18,8 +18,8 @@ runner, instead of each training test reading them all (`bin/bench` measures the
 modification times (recorded in STAMP beside them).
 
 `find_source` is where every command of the project (autograder, generate, benchmarks, Gradescope's
-run_autograder) looks for the CIFAR-10 folder; the students' loader, cs231n.data_utils, follows the same rule with
-its own default folder and shares the variable's name and the batches' names with it.
+run_autograder, bin/data) looks for the CIFAR-10 folder; the students' loader, cs231n.data_utils, follows the same
+rule with its own default folder.
 """
 
 from __future__ import annotations
@@ -39,47 +39,33 @@ FOLDER = "cifar10"
 NUM_TRAIN = 49000
 NUM_SMALL = 100
 FORMAT = 3
+# The students' loader (cs231n/data_utils.py, which imports nothing of the grader) has the same two facts:
+# CIFAR10_ENV_VAR, TRAIN_BATCHES and TEST_BATCH; tests/test_data_source.py checks that they agree.
+DATA_ENV = "CS231N_CIFAR10_DIR"
+BATCHES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
 
 
 class MissingData(ValueError):
     """No CIFAR-10 folder was given, or the one given lacks batches; the message says which and how to get it."""
 
 
-def _data_utils():
-    """The reference's cs231n.data_utils (the students' loader): the environment variable's and the batches' names."""
-    from autograder.reference import ROOT  # noqa: F401 - puts the reference package first on sys.path
-    from cs231n import data_utils
-
-    return data_utils
-
-
-def data_env() -> str:
-    """The environment variable that names the CIFAR-10 folder: CS231N_CIFAR10_DIR (cs231n.data_utils')."""
-    return _data_utils().CIFAR10_ENV_VAR
-
-
-def batches() -> tuple[str, ...]:
-    """The file names of a CIFAR-10 folder: data_batch_1 .. data_batch_5 and test_batch."""
-    data_utils = _data_utils()
-    return (*data_utils.TRAIN_BATCHES, data_utils.TEST_BATCH)
-
-
 def find_source(given: Path | None, default: bool = False) -> Path:
     """The CIFAR-10 folder: GIVEN (a command's --data DIR), else $CS231N_CIFAR10_DIR, else, with DEFAULT, the
     reference package's cs231n/datasets/cifar-10-batches-py (where get_cifar10.py puts it); MissingData when none
     is set or the folder lacks a batch."""
-    data_utils = _data_utils()
-    env = data_env()
-    how = f"Get it with `python cs231n/datasets/get_cifar10.py`, pass --data DIR or set {env}"
+    how = f"Get it with `python cs231n/datasets/get_cifar10.py`, pass --data DIR or set {DATA_ENV}"
     if given is not None:
         folder, origin = Path(given), "--data"
-    elif os.environ.get(env):
-        folder, origin = Path(os.environ[env]), f"${env}"
+    elif os.environ.get(DATA_ENV):
+        folder, origin = Path(os.environ[DATA_ENV]), f"${DATA_ENV}"
     elif default:
-        folder, origin = data_utils.DEFAULT_CIFAR10_DIR, "the default folder"
+        from autograder.reference import ROOT  # noqa: F401 - puts the reference package first on sys.path
+        from cs231n.data_utils import DEFAULT_CIFAR10_DIR
+
+        folder, origin = DEFAULT_CIFAR10_DIR, "the default folder"
     else:
-        raise MissingData(f"CIFAR-10 not found (neither --data nor ${env} is set). {how}")
-    missing = [name for name in batches() if not (folder / name).is_file()]
+        raise MissingData(f"CIFAR-10 not found (neither --data nor ${DATA_ENV} is set). {how}")
+    missing = [name for name in BATCHES if not (folder / name).is_file()]
     if missing:
         raise MissingData(f"{folder} (from {origin}) does not hold CIFAR-10: missing {', '.join(missing)}. {how}")
     return folder.expanduser().resolve()
@@ -88,7 +74,7 @@ def find_source(given: Path | None, default: bool = False) -> Path:
 def source_key(source: Path) -> str:
     """A digest of the batch files' names, sizes and modification times (and of this module's format)."""
     entries = []
-    for name in batches():
+    for name in BATCHES:
         info = (Path(source) / name).stat()
         entries.append([name, info.st_size, info.st_mtime_ns])
     text = json.dumps({"format": FORMAT, "num_train": NUM_TRAIN, "num_small": NUM_SMALL, "files": entries})
@@ -105,7 +91,10 @@ def prepare(source: Path, cache: Path) -> Path:
     if _stamp(folder) == key and all(_path(folder, name).is_file() for name in NAMES):
         (folder / JUDGE).chmod(0o700)
         return folder
-    data = _data_utils().get_CIFAR10_data(num_training=NUM_TRAIN, cifar10_dir=source, dtype=np.float32)
+    from autograder.reference import ROOT  # noqa: F401 - puts the reference package first on sys.path
+    from cs231n.data_utils import get_CIFAR10_data
+
+    data = get_CIFAR10_data(num_training=NUM_TRAIN, cifar10_dir=source, dtype=np.float32)
     arrays = {"X_train": data["X_train"], "y_train": data["y_train"], "X_val": data["X_val"], "y_val": data["y_val"],
               "X_small": data["X_train"][:NUM_SMALL], "y_small": data["y_train"][:NUM_SMALL]}
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder.data import data_env
+from autograder.data import DATA_ENV
 from generate.layout import ASSIGNMENT
 from generate.nbgrader_steps import interpreter_on_path
 from generate.package import IGNORED
@@ -27,7 +27,7 @@ def environment(data: Path | None) -> dict[str, str]:
     alembic from there), the project importable, CIFAR-10 where the notebooks look for it."""
     env = interpreter_on_path({**os.environ, "PYTHONPATH": str(ROOT)})
     if data is not None:
-        env[data_env()] = str(data)
+        env[DATA_ENV] = str(data)
     return env
 
 

@@ -8,7 +8,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from autograder.data import MissingData, data_env, find_source
+from autograder.data import DATA_ENV, MissingData, find_source
 
 KERNEL = "python3"  # the python3 kernel of the interpreter running the generator
 # Seconds a notebook cell may run, here and in nbgrader's own executions (nbgrader_config.py): training cells take
@@ -47,7 +47,7 @@ def execute_notebook(notebook: Path, data_dir: Path) -> float:
                             resources={"metadata": {"path": str(notebook.parent)}})
     start = time.perf_counter()
     try:
-        client.execute(env={**os.environ, data_env(): str(data_dir)})
+        client.execute(env={**os.environ, DATA_ENV: str(data_dir)})
     except CellExecutionError as err:
         raise ExecutionFailed(f"{notebook}: a cell raised (outputs saved up to it):\n{err}") from err
     finally:

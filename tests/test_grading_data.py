@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # each test reads the 600 MB of arrays
 def source(cifar10_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CIFAR-10 folder of links to the real batches, whose files a test may replace."""
     folder = tmp_path_factory.mktemp("cifar10")
-    for name in data.batches():
+    for name in data.BATCHES:
         (folder / name).symlink_to(cifar10_dir / name)
     return folder
 
