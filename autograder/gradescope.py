@@ -2,8 +2,10 @@
 
 It holds setup.sh and run_autograder at its root and the grader under source/ (the autograder package with its
 hidden tests, the reference cs231n/, requirements). On Gradescope, setup.sh installs Python, bubblewrap, libseccomp
-and the runner's packages and fetches CIFAR-10; run_autograder grades /autograder/submission with the same hidden
-tests and sandbox and writes /autograder/results/results.json.
+and the runner's packages and fetches CIFAR-10 into source/cs231n/datasets/; run_autograder checks the sandbox, then
+`python -m autograder.gradescope` (grade_upload) grades /autograder/submission with the steps of `autograder grade`
+(pipeline.select and pipeline.grade: the same hidden tests, sandbox and preflight) and writes
+/autograder/results/results.json.
 
 Gradescope's container may forbid the user namespaces bubblewrap needs. run_autograder then grades with
 --unsandboxed, which as root (Gradescope runs it as root) runs student code as an unprivileged user of its own,
