@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
-from autograder.grade import GradeOptions, SubmissionResult, grade
+from autograder.grade import GradeOptions, grade
+from autograder.scores import SubmissionResult
 from autograder.submission import Submission
 
 

@@ -11,10 +11,15 @@ images of shape (N, 3, 32, 32), minus the mean of the 49,000 training images):
 The grader mounts only `runner/` read-only as the runner's /data: student code never sees the images, let alone the
 labels, it is evaluated on; `judge/` is readable by the grader's own user only (mode 0700), which keeps it from a
 runner without bubblewrap (another, unprivileged user). The judge reads both folders; it computes every accuracy
-itself from the trained parameters (autograder/hidden/accuracy.py). The runner maps the files into memory instead
-of reading them (600 MB: reading took 1.4-2.6 s per training test; mapped, the pages come from the page cache as
-the Solver's minibatches touch them, shared by every runner). The folders are reused while the source batches keep
-their names, sizes and modification times (recorded in STAMP beside them).
+itself from the trained parameters (autograder/hidden/accuracy.py). The runner maps the files into memory (the
+runner part is 600 MB): the pages come from the page cache as the Solver's minibatches touch them, shared by every
+runner, instead of each training test reading them all (`bin/bench` measures the training tests' time: the
+"accuracy" group in benchmarks/results.md). The folders are reused while the source batches keep their names, sizes and
+modification times (recorded in STAMP beside them).
+
+`find_source` is where every command of the project (autograder, generate, benchmarks, Gradescope's
+run_autograder, bin/data) looks for the CIFAR-10 folder; the students' loader, cs231n.data_utils, follows the same
+rule with its own default folder.
 """
 
 from __future__ import annotations
@@ -34,7 +39,36 @@ FOLDER = "cifar10"
 NUM_TRAIN = 49000
 NUM_SMALL = 100
 FORMAT = 3
+# The students' loader (cs231n/data_utils.py, which imports nothing of the grader) has the same two facts:
+# CIFAR10_ENV_VAR, TRAIN_BATCHES and TEST_BATCH; tests/test_data_source.py checks that they agree.
+DATA_ENV = "CS231N_CIFAR10_DIR"
 BATCHES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
+
+
+class MissingData(ValueError):
+    """No CIFAR-10 folder was given, or the one given lacks batches; the message says which and how to get it."""
+
+
+def find_source(given: Path | None, default: bool = False) -> Path:
+    """The CIFAR-10 folder: GIVEN (a command's --data DIR), else $CS231N_CIFAR10_DIR, else, with DEFAULT, the
+    reference package's cs231n/datasets/cifar-10-batches-py (where get_cifar10.py puts it); MissingData when none
+    is set or the folder lacks a batch."""
+    how = f"Get it with `python cs231n/datasets/get_cifar10.py`, pass --data DIR or set {DATA_ENV}"
+    if given is not None:
+        folder, origin = Path(given), "--data"
+    elif os.environ.get(DATA_ENV):
+        folder, origin = Path(os.environ[DATA_ENV]), f"${DATA_ENV}"
+    elif default:
+        from autograder.reference import ROOT  # noqa: F401 - puts the reference package first on sys.path
+        from cs231n.data_utils import DEFAULT_CIFAR10_DIR
+
+        folder, origin = DEFAULT_CIFAR10_DIR, "the default folder"
+    else:
+        raise MissingData(f"CIFAR-10 not found (neither --data nor ${DATA_ENV} is set). {how}")
+    missing = [name for name in BATCHES if not (folder / name).is_file()]
+    if missing:
+        raise MissingData(f"{folder} (from {origin}) does not hold CIFAR-10: missing {', '.join(missing)}. {how}")
+    return folder.expanduser().resolve()
 
 
 def source_key(source: Path) -> str:
@@ -65,8 +99,6 @@ def prepare(source: Path, cache: Path) -> Path:
               "X_small": data["X_train"][:NUM_SMALL], "y_small": data["y_train"][:NUM_SMALL]}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / STAMP).unlink(missing_ok=True)  # the stamp is written last: a half-written folder is rebuilt
-    for old in [folder / "cifar10_grading.npz", *folder.glob("*.npy")]:  # formats 1 and 2 kept them at the top
-        old.unlink(missing_ok=True)
     for part, names in PARTS.items():
         (folder / part).mkdir(mode=0o700 if part == JUDGE else 0o755, exist_ok=True)
         for name in names:

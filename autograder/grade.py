@@ -7,25 +7,18 @@ is not saved, so that the next run grades the submission again.
 
 from __future__ import annotations
 
-import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import autograder.hidden  # noqa: F401 - registers the hidden tests (also in pool and Dask workers)
 from autograder import data, framework, sandbox
 from autograder.rubric import Rubric, parse_time
+from autograder.scores import DECIMALS, SubmissionResult, TestResult, clean_text, shown
 from autograder.session import CALL_TIMEOUT, RunnerSession
 from autograder.submission import Submission, SubmissionError, stage
-
-DECIMALS = 2  # scores are rounded to this many decimals where they are computed and shown with them everywhere
-
-
-def shown(score: float) -> str:
-    """A score as people read it (results pages, grades.csv, the report, the console): two decimals."""
-    return f"{score:.{DECIMALS}f}"
 
 
 @dataclass
@@ -44,42 +37,6 @@ class GradeOptions:
     def runner_data(self) -> Path | None:
         """The part of the grading data the runner may see (its /data): never the evaluation set."""
         return data.runner_part(self.data) if self.data else None
-
-
-@dataclass
-class TestResult:
-    __test__ = False  # not a pytest test class
-
-    name: str
-    score: float
-    max_score: float
-    status: str
-    output: str
-    seconds: float
-
-
-@dataclass
-class SubmissionResult:
-    student: str
-    score: float
-    max_score: float
-    tests: list[TestResult]
-    notes: list[str]
-    execution_time: float
-    timestamp: str | None = None
-    error: str = ""
-    late_days: int = 0
-    late_penalty: float = 0.0
-    late_unknown: bool = False  # the rubric has a deadline but the submission time is unknown: flagged, not on time
-    infrastructure_error: str = ""  # not graded: the machine or the grader failed (graded again by the next run)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> SubmissionResult:
-        tests = [TestResult(**t) for t in data.get("tests", [])]
-        return cls(**{**data, "tests": tests})
 
 
 def selected_tests(names: list[str] | None, with_data: bool) -> list[str]:
@@ -144,15 +101,6 @@ def _submitted(sub: Submission, deadline: bool) -> tuple[datetime | None, str]:
         return parse_time(sub.timestamp), ""
     except ValueError:
         return None, f"the submission time {clean_text(sub.timestamp)!r} cannot be read" if deadline else ""
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """TEXT as every output file can hold it: what UTF-8 cannot encode (lone surrogates) as \\u escapes, control
-    characters other than tab and newline as U+FFFD."""
-    return _UNPRINTABLE.sub("\ufffd", text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def _max(options: GradeOptions) -> float:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from nbgrader.api import Grade, Gradebook, MissingEntry, SubmittedAssignment, SubmittedNotebook
 from sqlalchemy.exc import SAWarning
 
-from autograder.grade import SubmissionResult
+from autograder.scores import SubmissionResult
 
 NOTEBOOK = "autograder"
 

@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.grade import SubmissionResult, shown  # noqa: E402
+from autograder.scores import SubmissionResult, shown  # noqa: E402
 
 REPORT = "report.html"
 _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")

@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from autograder.grade import SubmissionResult, shown
+from autograder.scores import SubmissionResult, shown
 from autograder.submission import folder_name
 
 RESULTS = "results.json"

@@ -114,11 +114,7 @@ class RunnerSession:
         budget_seconds: float = 0.0,
     ) -> None:
         if sandboxed and sandbox.bwrap_path() is None:
-            raise sandbox.SandboxUnavailable(
-                "bubblewrap (bwrap) is not installed, so student code cannot be isolated. Install it "
-                "(apt-get install bubblewrap) or pass --unsandboxed to run student code with your own rights "
-                "(it can then read and change any file you can, use the network and leave processes behind)."
-            )
+            raise sandbox.SandboxUnavailable(sandbox.NO_BWRAP)
         if os.geteuid() == 0:
             if sandboxed and sandbox.setpriv_path() is None:
                 raise sandbox.SandboxUnavailable("setpriv (util-linux) is needed to run student code as an "

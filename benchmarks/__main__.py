@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from autograder.data import MissingData, find_source
 from benchmarks import machine, nbgrader_side, scale, similarity, single, student, tables
 from benchmarks.measure import wait_until_idle
 from benchmarks.workload import ROOT, environment
-from generate.layout import DATA_ENV
 
 FULL = {"sizes": [10, 40, 160], "workers": [1, 2, 4], "repeats": 3, "max_wait": 2400.0}
 QUICK = {"sizes": [4, 8], "workers": [1, 2], "repeats": 1, "max_wait": 0.0}
@@ -37,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small classes, no CIFAR-10 targets, no nbgrader")
-    parser.add_argument("--data", type=Path, help=f"CIFAR-10 folder (default: ${DATA_ENV})")
+    parser.add_argument("--data", type=Path, help="CIFAR-10 folder (default: $CS231N_CIFAR10_DIR)")
     parser.add_argument("--out", type=Path, help="prefix of the .json and .md written (default: benchmarks/results, "
                                                  "benchmarks/results-quick with --quick)")
     parser.add_argument("--sizes", type=int, nargs="+", help="class sizes (default 10 40 160; quick 4 8)")
@@ -94,9 +93,13 @@ def _nbgrader(course: Path, env: dict[str, str], ours: dict | None, skip: str | 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     preset = QUICK if args.quick else FULL
-    data = None if args.quick else (args.data or (Path(os.environ[DATA_ENV]) if os.environ.get(DATA_ENV) else None))
-    if not args.quick and args.part == "all" and (data is None or not (data / "data_batch_1").is_file()):
-        sys.exit(f"benchmarks: CIFAR-10 not found: pass --data DIR or set {DATA_ENV} (bin/bench does), or --quick")
+    data = None
+    if not args.quick:
+        try:
+            data = find_source(args.data)
+        except MissingData as err:
+            if args.part == "all":
+                sys.exit(f"benchmarks: {err} (bin/bench does), or use --quick")
     name = "results" if args.part == "all" else args.part
     prefix = args.out or ROOT / "benchmarks" / (f"{name}-quick" if args.quick else name)
     results: dict = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "argv": sys.argv[1:],

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from benchmarks.machine import describe
 from benchmarks.measure import wait_until_idle
+from generate.package import IGNORED
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "assignment2" / "cs231n"
@@ -48,7 +49,7 @@ def relu_forward(x):
 
 
 def _class(folder: Path, clean: int, hostile: bool, spinners: int, seconds: float) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "cifar-10-batches-py")
+    ignore = shutil.ignore_patterns(*IGNORED)
     for i in range(clean):
         shutil.copytree(SOLUTIONS, folder / f"clean_{i:02d}" / "cs231n", ignore=ignore)
     first = folder / "0_neighbour" / "cs231n"

@@ -18,6 +18,7 @@ import autograder.hidden  # noqa: F401 - registers the tests
 from autograder import data, grade, rubric
 from autograder.hidden import accuracy
 from autograder.submission import Submission
+from generate.package import IGNORED
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPES = {"fc_net.overfit_small": accuracy.OVERFIT, "fc_net.cifar10_accuracy": accuracy.CIFAR10,
@@ -27,7 +28,7 @@ REVERSED = ("for i in range(1, self.num_layers + 1):", "for i in range(self.num_
 
 def _reversed_copy(dest: Path) -> Path:
     """The reference package drawing the FullyConnectedNet's weights from the last layer to the first."""
-    shutil.copytree(ROOT / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
+    shutil.copytree(ROOT / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns(*IGNORED))
     path = dest / "cs231n" / "classifiers" / "fc_net.py"
     path.write_text(path.read_text().replace(*REVERSED, 1))
     return dest

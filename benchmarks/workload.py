@@ -7,8 +7,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from generate.layout import ASSIGNMENT, DATA_ENV
+from autograder.data import DATA_ENV
+from generate.layout import ASSIGNMENT
 from generate.nbgrader_steps import interpreter_on_path
+from generate.package import IGNORED
 from tests.samples.build import TWO_BUGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,7 +18,7 @@ SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
 RELEASE = ROOT / "release" / ASSIGNMENT
 PYTHON = sys.executable
 COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py")
-NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "cifar-10-batches-py", "*.tar.gz", ".ipynb_checkpoints")
+NOT_COPIED = shutil.ignore_patterns(*IGNORED)
 TIMESTAMP = "2026-02-10 12:00:00.000000 UTC"
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import nbformat
 
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
+from generate.stubber import BEGIN_MARKER, END_MARKER
+
 YOUR_ANSWER = "**Your Answer:**"
 ANSWER_KEY = "**Answer key:**"
 _RUBRIC = re.compile(r"\*\*Rubric \((?P<points>\d+(?:\.\d+)?) pts?\):\*\*")
@@ -39,9 +39,10 @@ def _parse_cell(cell: nbformat.NotebookNode, where: str) -> InlineQuestion:
     where = f"{where}, cell {grade_id!r}"
     lines = cell.source.splitlines()
     stripped = [line.strip() for line in lines]
-    if stripped.count(BEGIN) != 1 or stripped.count(END) != 1 or stripped.index(BEGIN) > stripped.index(END):
-        raise ValueError(f"{where}: needs exactly one {BEGIN} ... {END} region (answer key and rubric)")
-    begin, end = stripped.index(BEGIN), stripped.index(END)
+    if (stripped.count(BEGIN_MARKER) != 1 or stripped.count(END_MARKER) != 1
+            or stripped.index(BEGIN_MARKER) > stripped.index(END_MARKER)):
+        raise ValueError(f"{where}: needs exactly one {BEGIN_MARKER} ... {END_MARKER} region (answer key and rubric)")
+    begin, end = stripped.index(BEGIN_MARKER), stripped.index(END_MARKER)
     key = "\n".join(lines[begin + 1 : end]).strip()
     rubric = _RUBRIC.search(key)
     if ANSWER_KEY not in key or rubric is None:

@@ -8,11 +8,13 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from generate.layout import DATA_ENV
+from autograder.data import DATA_ENV, MissingData, find_source
 
 KERNEL = "python3"  # the python3 kernel of the interpreter running the generator
-CELL_TIMEOUT = 1800  # seconds; training cells take minutes on a small machine
-DATA_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+# Seconds a notebook cell may run, here and in nbgrader's own executions (nbgrader_config.py): training cells take
+# minutes on a small machine (PyTorch.ipynb's open-ended network trains for 76 s on 2 cores, README's figures), and
+# a stuck cell still ends.
+CELL_TIMEOUT = 1800
 # What the execution creates that the solutions keep: the PyTorch notebook's trained open-ended network, which the
 # grader's tests score as the reference submission's (tests/test_mutations_pytorch.py).
 KEPT = ("best_model.pt",)
@@ -23,17 +25,12 @@ class ExecutionFailed(RuntimeError):
 
 
 def resolve_data_dir(option: str | None) -> Path:
-    """The CIFAR-10 folder from --data or $CS231N_CIFAR10_DIR; ValueError saying what is missing otherwise."""
-    given = option or os.environ.get(DATA_ENV)
-    if not given:
-        raise ValueError(f"executing the solutions needs CIFAR-10: pass --data DIR or set {DATA_ENV} "
-                         "(or use --no-execute)")
-    folder = Path(given).expanduser().resolve()
-    missing = [name for name in DATA_FILES if not (folder / name).is_file()]
-    if missing:
-        raise ValueError(f"{folder} does not hold CIFAR-10 (missing {', '.join(missing)}); fetch it with "
-                         "`python cs231n/datasets/get_cifar10.py` or pass another --data DIR")
-    return folder
+    """The CIFAR-10 folder from --data or $CS231N_CIFAR10_DIR (autograder.data.find_source, the grader's rule);
+    ValueError saying what is missing otherwise."""
+    try:
+        return find_source(Path(option).expanduser() if option else None)
+    except MissingData as err:
+        raise ValueError(f"executing the solutions needs CIFAR-10: {err} (or use --no-execute)") from None
 
 
 def execute_notebook(notebook: Path, data_dir: Path) -> float:

@@ -8,7 +8,6 @@ ASSIGNMENT = "assignment2"
 PACKAGE = "cs231n"
 ORDER_FILE = "collect_submission.py"  # its NOTEBOOKS tuple is the one place the notebooks' order is written
 INLINE_QUESTIONS = "inline_questions.md"
-DATA_ENV = "CS231N_CIFAR10_DIR"
 
 
 @dataclass(frozen=True)

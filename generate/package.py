@@ -7,13 +7,15 @@ from pathlib import Path
 
 from generate.stubber import BEGIN_MARKER, END_MARKER
 
-# Never part of a generated package: caches, the downloaded data set and its archive.
-IGNORED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "cifar-10-batches-py", "*.tar.gz")
+# Never part of a copy of the package (the release's, the solutions', nbgrader's, the Gradescope zip's, the
+# benchmarks'): caches, the downloaded data set and its archive.
+IGNORED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache", "cifar-10-batches-py", "*.tar.gz")
 
 Transform = Callable[[str, str], str]
 
 
-def _ignored(name: str) -> bool:
+def ignored(name: str) -> bool:
+    """Whether a file or folder NAME matches IGNORED."""
     return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
 
 
@@ -31,7 +33,7 @@ def render_package(package: Path, transform: Transform) -> dict[str, bytes]:
     rendered: dict[str, bytes] = {}
     for file in sorted(package.rglob("*")):
         relative = file.relative_to(package.parent)
-        if file.is_dir() or any(_ignored(part) for part in relative.parts):
+        if file.is_dir() or any(ignored(part) for part in relative.parts):
             continue
         path = relative.as_posix()
         content = file.read_bytes()

@@ -23,7 +23,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import framework, grade, rubric
-from autograder.grade import SubmissionResult, TestResult
+from autograder.scores import SubmissionResult, TestResult
 from autograder.submission import Submission
 from generate.nbgrader_steps import interpreter_on_path
 

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 
 import autograder.hidden  # noqa: F401 - registers the tests
-from autograder import framework, grade
+from autograder import framework, scores
 from tests.helpers import ROOT, edit_once, graded_tests, reference_copy
 
 PYTORCH = [name for name in framework.TESTS if name.startswith("pytorch.")]
@@ -160,7 +160,7 @@ def test_hard_coded_padding_loses_only_the_other_filter_sizes(tmp_path: Path) ->
                ("padding=(conv_w2.shape[2] - 1) // 2", "padding=1"))
     result = graded_tests(make(m, tmp_path / "sub"), tmp_path / "scratch",
                           ["pytorch.three_layer_convnet"])["pytorch.three_layer_convnet"]
-    assert result.score == round(result.max_score * 2 / 3, grade.DECIMALS)  # scores carry two decimals
+    assert result.score == round(result.max_score * 2 / 3, scores.DECIMALS)  # scores carry two decimals
     assert "FAIL scores and gradients with other filter sizes" in result.output
 
 
@@ -172,7 +172,7 @@ def grading_data(cifar10_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return data.prepare(cifar10_dir, tmp_path_factory.getbasetemp() / "grading-cache")
 
 
-def _data_results(folder: Path, tmp: Path, data: Path, tests: list[str] = DATA_TESTS) -> dict[str, grade.TestResult]:
+def _data_results(folder: Path, tmp: Path, data: Path, tests: list[str] = DATA_TESTS) -> dict[str, scores.TestResult]:
     return graded_tests(folder, tmp / "scratch", tests, data)
 
 

@@ -1,6 +1,6 @@
 """The scoring arithmetic: how a test's parts, failures, awards and shape-only deviations combine into the fraction
 of its points (framework.run_test), and how fractions and the rubric's points become the scores shown (grade.grade:
-each test's points times its fraction rounded to grade.DECIMALS, the total the sum of those rounded scores, the late
+each test's points times its fraction rounded to scores.DECIMALS, the total the sum of those rounded scores, the late
 penalty taken from that total).
 
 The tests graded here are registered for the test only (tests/helpers.py's `registered_tests`) and never call the
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import framework, grade, rubric
+from autograder import framework, grade, rubric, scores
 from autograder.submission import Submission
 from tests.helpers import reference_copy, registered_tests, run_registered
 
@@ -192,7 +192,7 @@ def everything(t: framework.TestContext) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> grade.SubmissionResult:
+def graded(tmp_path_factory: pytest.TempPathFactory) -> scores.SubmissionResult:
     """The reference graded (with a real runner) on five registered tests of known fractions, with points chosen so
     that rounding shows, two days late at 10% a day."""
     tmp = tmp_path_factory.mktemp("scoring")
@@ -208,25 +208,25 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> grade.SubmissionResult:
     return result
 
 
-def test_each_score_is_points_times_fraction_rounded_to_the_shown_decimals(graded: grade.SubmissionResult) -> None:
-    assert grade.DECIMALS == 2
+def test_each_score_is_points_times_fraction_rounded_to_the_shown_decimals(graded: scores.SubmissionResult) -> None:
+    assert scores.DECIMALS == 2
     assert [t.score for t in graded.tests] == [0.33, 0.33, 1.33, 4.0, 0.5]  # 4 * 0.999 = 3.996 shows as 4.00
     assert [t.max_score for t in graded.tests] == [1.0, 1.0, 2.0, 4.0, 0.5]
     assert graded.max_score == 8.5
 
 
-def test_only_the_whole_fraction_passes(graded: grade.SubmissionResult) -> None:
+def test_only_the_whole_fraction_passes(graded: scores.SubmissionResult) -> None:
     """4 * 0.999 rounds to all 4 points, but the test did not pass all its checks."""
     assert [t.status for t in graded.tests] == ["failed", "failed", "failed", "failed", "passed"]
 
 
-def test_the_total_is_the_sum_of_the_shown_scores_less_the_late_penalty(graded: grade.SubmissionResult) -> None:
+def test_the_total_is_the_sum_of_the_shown_scores_less_the_late_penalty(graded: scores.SubmissionResult) -> None:
     raw = 0.33 + 0.33 + 1.33 + 4.0 + 0.5  # 6.49 (the unrounded scores add up to 6.496, which would show 6.50)
     assert graded.late_days == 2  # 1 day and 8 hours late: two started days
     assert graded.late_penalty == round(raw * 0.2, 2) == 1.3
     assert graded.score == round(raw - 1.3, 2) == 5.19
     assert "submitted 2 day(s) late: 1.30 points deducted" in graded.notes
-    assert grade.shown(graded.score) == "5.19" and grade.shown(4.0) == "4.00"
+    assert scores.shown(graded.score) == "5.19" and scores.shown(4.0) == "4.00"
 
 
 def test_the_sum_of_rounded_scores_is_what_the_total_shows(tmp_path: Path) -> None:

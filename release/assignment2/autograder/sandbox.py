@@ -60,6 +60,11 @@ class Limits:
         return self.tmp_bytes + self.shm_bytes
 
 
+NO_BWRAP = ("bubblewrap (bwrap) is not installed, so student code cannot be isolated. Install it (apt-get install "
+            "bubblewrap) or pass --unsandboxed to run student code with your own rights (it can then read and change "
+            "any file you can, use the network and leave processes behind).")
+
+
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
