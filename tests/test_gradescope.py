@@ -194,5 +194,5 @@ def test_run_autograder_writes_no_results_when_the_grader_cannot_run(tmp_path: P
     empty.mkdir()
     run = run_autograder(root, sys.executable, True, empty)
     assert run.returncode == 1
-    assert f"autograder: CIFAR-10 not found ({empty} has no data_batch_1)" in run.stderr
+    assert f"autograder: {empty} (from $CS231N_CIFAR10_DIR) does not hold CIFAR-10: missing data_batch_1" in run.stderr
     assert (root / "results").is_dir() and not (root / "results" / "results.json").exists()
