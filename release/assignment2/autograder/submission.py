@@ -45,6 +45,7 @@ MAX_MODEL_BYTES = 256 << 20
 MAX_FILES = 400
 MAX_DEPTH = 3
 ASSIGNMENT = "assignment2"
+NOT_SUBMISSIONS = ("__MACOSX",)  # what macOS's Archive Utility zips beside the files (their metadata)
 ARCHIVES = (".zip", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".gz", ".bz2", ".xz", ".rar", ".7z")
 
 
@@ -124,7 +125,9 @@ def discover(path: Path) -> list[Submission]:
         return [_nbgrader_timestamp(Submission(p.parent.name, p)) for p in sorted(nbgrader)]
     if _package_root(path, depth=0) is not None:
         return [Submission(path.resolve().name, path)]
-    children = [p for p in sorted(path.iterdir()) if not p.name.startswith(".")]
+    children = [p for p in sorted(path.iterdir()) if not p.name.startswith(".") and p.name not in NOT_SUBMISSIONS]
+    if [p.name for p in children] == [ASSIGNMENT] and children[0].is_dir() and not children[0].is_symlink():
+        return [Submission(path.resolve().name, children[0])]  # one student's folder holding its assignment2/
     subs = [_zip_timestamp(Submission(_archive_stem(p), p)) if p.is_file() else
             Submission(p.name, _assignment_folder(p)) for p in children
             if (p.is_file() and _archive_stem(p) != p.name) or (p.is_dir() and not p.is_symlink())]
