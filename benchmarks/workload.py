@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
 RELEASE = ROOT / "release" / ASSIGNMENT
 PYTHON = sys.executable
-COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py")
+COURSE_PARTS = ("cs231n", "source", "generate", "autograder", "nbgrader_config.py", "requirements.txt")
 NOT_COPIED = shutil.ignore_patterns(*IGNORED)
 TIMESTAMP = "2026-02-10 12:00:00.000000 UTC"
 
